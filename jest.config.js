@@ -7,6 +7,6 @@ module.exports = {
   // Sources import "./x.js" (nodenext); under ts-jest the file is x.ts.
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   // Type errors are caught by `npm run typecheck`; here each file is transpiled on its own.
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.check.json", isolatedModules: true, diagnostics: false }] },
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.check.json", diagnostics: false }] },
   testTimeout: 60000,
 };
