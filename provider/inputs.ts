@@ -1,0 +1,241 @@
+// Validation and normalisation of the resource's inputs. Pure: no network, no clock, no config.
+// Check runs this on every preview, where any value may still be the engine's unknown sentinel;
+// such values pass through untouched and are never validated or hashed.
+
+import type { CheckFailure } from "@pulumi/pulumi/dynamic";
+import { AUTH_KINDS, type AuthKind } from "./client/types.js";
+
+/** What the engine sends for a value not known until apply (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export type OnAlreadyTerminal = "succeed" | "fail";
+export type OnNotFound = "fail" | "succeed";
+
+/** The inputs after check: defaults filled, optional connection settings absent when unset. */
+export interface CancellationInputs {
+  projectId: string;
+  queryExecutionId: string;
+  ifMatch?: string;
+  retryToken?: string;
+  triggers: unknown[];
+  waitForTerminalState: boolean;
+  waitTimeoutSeconds: number;
+  onAlreadyTerminal: OnAlreadyTerminal;
+  onNotFound: OnNotFound;
+  endpoint?: string;
+  region?: string;
+  auth?: AuthKind;
+  configFile?: string;
+  profile?: string;
+}
+
+/** Properties that pick *which* cancellation this is: a change means a new one. */
+export const REPLACE_KEYS = ["projectId", "queryExecutionId", "triggers", "ifMatch", "retryToken"] as const;
+/** Properties that only change how the provider talks or waits: updated in place. */
+export const UPDATE_KEYS = [
+  "waitForTerminalState",
+  "waitTimeoutSeconds",
+  "onAlreadyTerminal",
+  "onNotFound",
+  "endpoint",
+  "region",
+  "auth",
+  "configFile",
+  "profile",
+] as const;
+
+export const DEFAULTS = {
+  triggers: [] as unknown[],
+  waitForTerminalState: false,
+  waitTimeoutSeconds: 600,
+  onAlreadyTerminal: "succeed" as OnAlreadyTerminal,
+  onNotFound: "fail" as OnNotFound,
+};
+
+const MAX_WAIT_SECONDS = 24 * 60 * 60;
+const RETRY_TOKEN = /^[A-Za-z0-9._-]{1,64}$/;
+// C0, DEL and C1 controls; they have no place in an id and break logs and URLs.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function isUnknown(value: unknown): boolean {
+  return value === UNKNOWN;
+}
+
+/** Why `value` is not an OCI id as the API takes it, or undefined when it is one. */
+export function idProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return `a string expected; got ${describe(value)}`;
+  if (value.length < 1 || value.length > 255) return `1..255 characters expected; got ${value.length}`;
+  if (CONTROL.test(value)) return "control characters are not allowed";
+  return undefined;
+}
+
+/** Why `value` is not a retry token, or undefined when it is one. */
+export function retryTokenProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return `a string expected; got ${describe(value)}`;
+  if (!RETRY_TOKEN.test(value)) {
+    return `1..64 characters of A-Z a-z 0-9 . _ - expected; got ${value.length} character${value.length === 1 ? "" : "s"}${value.length >= 1 && value.length <= 64 ? " with others" : ""}`;
+  }
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
+}
+
+function optionalString(
+  raw: Record<string, unknown>,
+  key: string,
+  failures: CheckFailure[],
+  rule: (v: string) => string | undefined = (v) => (CONTROL.test(v) ? "control characters are not allowed" : undefined),
+): string | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === "") return undefined;
+  if (isUnknown(value)) return value as string;
+  if (typeof value !== "string") {
+    failures.push({ property: key, reason: `a string expected; got ${describe(value)}` });
+    return undefined;
+  }
+  const problem = rule(value);
+  if (problem) failures.push({ property: key, reason: problem });
+  return value;
+}
+
+function oneOf<T extends string>(
+  raw: Record<string, unknown>,
+  key: string,
+  allowed: readonly T[],
+  fallback: T | undefined,
+  failures: CheckFailure[],
+): T | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === "") return fallback;
+  if (isUnknown(value)) return value as T;
+  if (typeof value !== "string" || !allowed.includes(value as T)) {
+    const got = typeof value === "string" ? JSON.stringify(value) : describe(value);
+    failures.push({ property: key, reason: `one of ${allowed.map((a) => `"${a}"`).join(", ")} expected; got ${got}` });
+    return fallback;
+  }
+  return value as T;
+}
+
+function endpointProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "an absolute URL such as https://queryservice.us-ashburn-1.oci.oraclecloud.com expected";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return `https URL expected; got ${url.protocol}`;
+  if (url.username || url.password) return "credentials in the URL are not allowed";
+  if (url.search || url.hash) return "a query string or fragment is not allowed";
+  return undefined;
+}
+
+/**
+ * Validates raw inputs as the engine sends them and fills defaults. Returns one failure per bad
+ * property, naming it and the rule broken. Makes no request.
+ */
+export function normaliseInputs(raw: Record<string, unknown>): {
+  inputs: CancellationInputs;
+  failures: CheckFailure[];
+} {
+  const failures: CheckFailure[] = [];
+  const required = (key: "projectId" | "queryExecutionId"): string => {
+    const value = raw[key];
+    if (isUnknown(value)) return value as string;
+    if (value === undefined || value === null || value === "") {
+      failures.push({ property: key, reason: "required; the OCID of the " + (key === "projectId" ? "Query Service project" : "query execution") });
+      return "";
+    }
+    const problem = idProblem(value);
+    if (problem) failures.push({ property: key, reason: problem });
+    return typeof value === "string" ? value : "";
+  };
+
+  const inputs: CancellationInputs = {
+    projectId: required("projectId"),
+    queryExecutionId: required("queryExecutionId"),
+    triggers: DEFAULTS.triggers,
+    waitForTerminalState: DEFAULTS.waitForTerminalState,
+    waitTimeoutSeconds: DEFAULTS.waitTimeoutSeconds,
+    onAlreadyTerminal: DEFAULTS.onAlreadyTerminal,
+    onNotFound: DEFAULTS.onNotFound,
+  };
+
+  const ifMatch = optionalString(raw, "ifMatch", failures, (v) =>
+    v.length > 255 ? `at most 255 characters expected; got ${v.length}` : CONTROL.test(v) ? "control characters are not allowed" : undefined,
+  );
+  if (ifMatch !== undefined) inputs.ifMatch = ifMatch;
+  const retryToken = optionalString(raw, "retryToken", failures, retryTokenProblem);
+  if (retryToken !== undefined) inputs.retryToken = retryToken;
+
+  const triggers = raw.triggers;
+  if (triggers === undefined || triggers === null) {
+    inputs.triggers = [];
+  } else if (isUnknown(triggers) || Array.isArray(triggers)) {
+    inputs.triggers = triggers as unknown[];
+  } else {
+    failures.push({ property: "triggers", reason: `an array expected; got ${describe(triggers)}` });
+  }
+
+  const wait = raw.waitForTerminalState;
+  if (wait !== undefined && wait !== null) {
+    if (typeof wait === "boolean" || isUnknown(wait)) inputs.waitForTerminalState = wait as boolean;
+    else failures.push({ property: "waitForTerminalState", reason: `a boolean expected; got ${describe(wait)}` });
+  }
+  const timeout = raw.waitTimeoutSeconds;
+  if (timeout !== undefined && timeout !== null) {
+    if (isUnknown(timeout)) inputs.waitTimeoutSeconds = timeout as unknown as number;
+    else if (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 1 || timeout > MAX_WAIT_SECONDS) {
+      failures.push({
+        property: "waitTimeoutSeconds",
+        reason: `a number of seconds from 1 to ${MAX_WAIT_SECONDS} expected; got ${typeof timeout === "number" ? timeout : describe(timeout)}`,
+      });
+    } else inputs.waitTimeoutSeconds = timeout;
+  }
+  inputs.onAlreadyTerminal = oneOf(raw, "onAlreadyTerminal", ["succeed", "fail"], DEFAULTS.onAlreadyTerminal, failures)!;
+  inputs.onNotFound = oneOf(raw, "onNotFound", ["fail", "succeed"], DEFAULTS.onNotFound, failures)!;
+
+  const endpoint = optionalString(raw, "endpoint", failures, endpointProblem);
+  if (endpoint !== undefined) inputs.endpoint = endpoint;
+  for (const key of ["region", "configFile", "profile"] as const) {
+    const value = optionalString(raw, key, failures);
+    if (value !== undefined) inputs[key] = value;
+  }
+  const auth = oneOf(raw, "auth", AUTH_KINDS, undefined, failures);
+  if (auth !== undefined) inputs.auth = auth;
+
+  for (const key of Object.keys(raw)) {
+    if (key !== "__provider" && !KNOWN_KEYS.has(key) && !OUTPUT_ONLY_KEYS.has(key)) {
+      failures.push({ property: key, reason: "not an input of QueryExecutionCancellation" });
+    }
+  }
+  return { inputs, failures };
+}
+
+// The resource registers its outputs as undefined inputs; tolerate them if an engine sends them.
+const OUTPUT_ONLY_KEYS = new Set<string>([
+  "etagAtCancel",
+  "etag",
+  "lifecycleState",
+  "outcome",
+  "cancelRequestId",
+  "timeCancelRequested",
+  "providerVersion",
+]);
+const KNOWN_KEYS = new Set<string>([
+  "projectId",
+  "queryExecutionId",
+  ...REPLACE_KEYS,
+  ...UPDATE_KEYS,
+]);
+
+/** True when any value in the (possibly nested) input is the unknown sentinel. */
+export function containsUnknown(value: unknown): boolean {
+  if (isUnknown(value)) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
