@@ -1,0 +1,89 @@
+// Where requests go: an explicit endpoint, or a template filled from a region.
+
+import { isIP } from "node:net";
+import { Region } from "oci-common";
+import { ConfigurationError } from "./errors.js";
+
+/**
+ * Assumption: the Query Service's API host is undocumented (reference §1); this follows the
+ * usual OCI pattern `https://<service>.<region>.oci.<secondLevelDomain>`. Set `endpoint` or
+ * `endpointTemplate` when the real host differs.
+ */
+export const DEFAULT_ENDPOINT_TEMPLATE = "https://queryservice.{region}.oci.{secondLevelDomain}";
+
+export interface EndpointSettings {
+  endpoint?: string;
+  region?: string;
+  endpointTemplate?: string;
+}
+
+/**
+ * The base URL every request path is appended to, without a trailing slash. A path prefix in
+ * the endpoint is kept. Plain http is allowed only to a loopback host.
+ */
+export function resolveEndpoint({ endpoint, region, endpointTemplate }: EndpointSettings): string {
+  if (endpoint !== undefined && endpoint !== "") return checkBaseUrl(endpoint, "endpoint");
+  if (region === undefined || region === "") {
+    throw new ConfigurationError(
+      "No Query Service endpoint: set endpoint (e.g. https://queryservice.us-ashburn-1.oci.oraclecloud.com) or region (e.g. us-ashburn-1).",
+      "endpoint",
+    );
+  }
+  const template = endpointTemplate ?? DEFAULT_ENDPOINT_TEMPLATE;
+  if (!template.includes("{region}")) {
+    throw new ConfigurationError(`endpointTemplate must contain {region}; got ${template}`, "endpointTemplate");
+  }
+  const { regionId, secondLevelDomain } = lookUpRegion(region);
+  const filled = template.replaceAll("{region}", regionId).replaceAll("{secondLevelDomain}", secondLevelDomain);
+  return checkBaseUrl(filled, endpointTemplate === undefined ? "region" : "endpointTemplate");
+}
+
+/** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain http may go to. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  if (isIP(host) === 6) return host === "::1";
+  return false;
+}
+
+function lookUpRegion(region: string): { regionId: string; secondLevelDomain: string } {
+  const text = region.trim().toLowerCase();
+  // fromRegionId answers undefined for an unknown id; only the config-file and endpoint helpers
+  // of oci-common fall back to oc1 with a console.warn, so they are not used here.
+  const known = Region.fromRegionId(Region.getRegionIdFromShortCode(text));
+  if (!known) {
+    throw new ConfigurationError(
+      `Unknown region "${region}": use a region id such as us-ashburn-1 or a short code such as iad, or set endpoint.`,
+      "region",
+    );
+  }
+  return { regionId: known.regionId, secondLevelDomain: known.realm.secondLevelDomain };
+}
+
+function checkBaseUrl(text: string, setting: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigurationError(`${setting}: not an absolute URL: ${text}`, setting);
+  }
+  if (url.username || url.password) {
+    // The URL is not echoed: its userinfo is the secret.
+    throw new ConfigurationError(`${setting}: credentials in the URL are not allowed; remove the user:password@ part.`, setting);
+  }
+  const shown = url.href;
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new ConfigurationError(`${setting}: https URL expected; got ${shown}`, setting);
+  }
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
+    throw new ConfigurationError(
+      `${setting}: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https for ${url.host}.`,
+      setting,
+    );
+  }
+  if (url.search || url.hash) {
+    throw new ConfigurationError(`${setting}: a query string or fragment cannot be part of the endpoint; got ${shown}`, setting);
+  }
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}

@@ -1,0 +1,132 @@
+// Pure retry decisions: which failures are worth another attempt and how long to wait.
+// Time and randomness are parameters, so tests pin them and check exact numbers.
+
+import { ConfigurationError, type QueryServiceErrorKind } from "./errors.js";
+import type { RetryPolicy } from "./types.js";
+
+/** The OCI SDKs' defaults, with a tighter total budget than their 600 s. */
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
+  maxAttempts: 8,
+  baseDelayMs: 1000,
+  maxDelayMs: 30000,
+  totalBudgetMs: 120000,
+});
+
+/** Fills the defaults and rejects values that would make the loop meaningless. */
+export function resolveRetryPolicy(partial: Partial<RetryPolicy> = {}): RetryPolicy {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...definedOnly(partial) };
+  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
+    throw new ConfigurationError(`retry.maxAttempts: an integer >= 1 expected; got ${policy.maxAttempts}`, "retry.maxAttempts");
+  }
+  for (const key of ["baseDelayMs", "maxDelayMs", "totalBudgetMs"] as const) {
+    if (!Number.isFinite(policy[key]) || policy[key] < 0) {
+      throw new ConfigurationError(`retry.${key}: a number of milliseconds >= 0 expected; got ${policy[key]}`, `retry.${key}`);
+    }
+  }
+  return policy;
+}
+
+export interface NextDelayInput {
+  /** Attempts made so far, the failed one included (1 after the first failure). */
+  attempt: number;
+  /** The server's Retry-After, in ms, when it sent one. */
+  retryAfterMs?: number;
+  /** Time since the call began, waits included. */
+  elapsedMs: number;
+  policy: RetryPolicy;
+  /** 0 <= x < 1 */
+  random: () => number;
+}
+
+/**
+ * The wait before the next attempt, or undefined to stop.
+ *
+ * Full jitter: random() * min(maxDelayMs, baseDelayMs * 2^(attempt-1)), raised to Retry-After
+ * when the server asked for longer. The wait is clipped to the budget left; a Retry-After the
+ * budget cannot cover stops the loop, since coming back earlier would only be refused again.
+ * An attempt that starts before the budget ends still runs to its own timeout.
+ */
+export function nextDelayMs({ attempt, retryAfterMs, elapsedMs, policy, random }: NextDelayInput): number | undefined {
+  return stopReason({ attempt, retryAfterMs, elapsedMs, policy }) === undefined
+    ? Math.min(Math.max(jitteredDelayMs(attempt, policy, random), retryAfterMs ?? 0), policy.totalBudgetMs - elapsedMs)
+    : undefined;
+}
+
+/** Why nextDelayMs would stop, in words for the log; undefined when it would not. */
+export function stopReason({ attempt, retryAfterMs, elapsedMs, policy }: Omit<NextDelayInput, "random">): string | undefined {
+  const left = policy.totalBudgetMs - elapsedMs;
+  if (attempt >= policy.maxAttempts) return `all ${policy.maxAttempts} attempts used`;
+  if (left <= 0) return `the time budget of ${policy.totalBudgetMs} ms is spent`;
+  if (retryAfterMs !== undefined && retryAfterMs > left) {
+    return `Retry-After asks for ${retryAfterMs} ms but only ${Math.floor(left)} ms of the budget are left`;
+  }
+  return undefined;
+}
+
+function jitteredDelayMs(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return random() * ceiling;
+}
+
+/**
+ * A Retry-After header as milliseconds from nowMs: delay-seconds (decimals accepted, as the
+ * docs call it a decimal number) or an HTTP-date. Undefined when absent or unreadable; a date
+ * in the past gives 0.
+ */
+export function parseRetryAfter(header: string | undefined, nowMs: number): number | undefined {
+  if (header === undefined) return undefined;
+  const text = header.trim();
+  if (text === "") return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
+  if (!/[a-z]/i.test(text)) return undefined; // "-1", "1e3": not a date either
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+export interface Classification {
+  kind: QueryServiceErrorKind;
+  /** True when another attempt may succeed (a POST still needs a retry token for that). */
+  retryable: boolean;
+}
+
+/**
+ * Maps a response status and the service's code to an error kind. `status` undefined means no
+ * response came: `code` "Timeout" for the attempt timeout, anything else a network failure.
+ */
+export function classify(status: number | undefined, code: string): Classification {
+  if (status === undefined) {
+    return { kind: code === "Timeout" ? "Timeout" : "Network", retryable: true };
+  }
+  switch (status) {
+    case 401:
+      return { kind: "NotAuthenticated", retryable: false };
+    case 402:
+    case 403:
+      return { kind: "NotAuthorized", retryable: false };
+    case 404:
+      return { kind: "NotFound", retryable: false };
+    case 409:
+      if (code === "IncorrectState") return { kind: "IncorrectState", retryable: true };
+      if (code === "InvalidatedRetryToken") return { kind: "RetryTokenInvalid", retryable: false };
+      return { kind: "Conflict", retryable: false };
+    case 412:
+      return { kind: "EtagMismatch", retryable: false };
+    case 429:
+      return { kind: "Throttled", retryable: true };
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+      return { kind: "ServerError", retryable: true };
+    case 501:
+      return { kind: "NotImplemented", retryable: false };
+  }
+  if (status >= 500) return { kind: "ServerError", retryable: false };
+  if (status >= 400) return { kind: "Invalid", retryable: false };
+  // 1xx/3xx (redirects are not followed) and unexpected 2xx: nothing this client can read.
+  return { kind: "Malformed", retryable: false };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,98 @@
+// Argument rules checked before any request, so a bad value never reaches the wire.
+
+import { InvalidArgumentError } from "./errors.js";
+import type { ListQueryExecutionsFilters, SortBy, SortOrder } from "./types.js";
+
+// C0 controls, DEL and C1 controls: they end up in a URL or a header and change its meaning.
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+const RETRY_TOKEN = /^[A-Za-z0-9._-]{1,64}$/;
+const SORT_BY: readonly SortBy[] = ["timeCreated", "displayName"];
+const SORT_ORDER: readonly SortOrder[] = ["ASC", "DESC"];
+
+/** A path id (`projectId`, `queryExecutionId`): 1..255 characters, no control characters. */
+export function validateId(argument: string, value: unknown): string {
+  const text = requireString(argument, value);
+  checkLength(argument, text, 255);
+  checkNoControlCharacters(argument, text);
+  // A URL parser collapses "." and ".." segments (also when written %2E), so the request
+  // would reach another resource.
+  if (text === "." || text === "..") {
+    throw new InvalidArgumentError(argument, `"${text}" is not an id`);
+  }
+  return text;
+}
+
+/** An `opc-retry-token`: 1..64 characters of A-Z a-z 0-9 . _ - */
+export function validateRetryToken(value: unknown, argument = "retryToken"): string {
+  const text = requireString(argument, value);
+  if (!RETRY_TOKEN.test(text)) {
+    const got = text.length < 1 || text.length > 64 ? `${text.length} characters` : "other characters";
+    throw new InvalidArgumentError(argument, `1..64 characters of A-Z a-z 0-9 . _ - expected; got ${got}`);
+  }
+  return text;
+}
+
+/** An `if-match` etag: 1..255 printable characters (it travels as a header). */
+export function validateEtag(value: unknown, argument = "ifMatch"): string {
+  const text = requireString(argument, value);
+  checkLength(argument, text, 255);
+  checkNoControlCharacters(argument, text);
+  if (/[^\u0020-\u00ff]/.test(text)) {
+    throw new InvalidArgumentError(argument, "only Latin-1 characters can travel in a header");
+  }
+  return text;
+}
+
+/** The list filters, with their defaults filled in. */
+export interface ListQuery {
+  limit?: number;
+  lifecycleState?: string;
+  name?: string;
+  sortBy: SortBy;
+  sortOrder: SortOrder;
+}
+
+export function validateListFilters(filters: ListQueryExecutionsFilters = {}): ListQuery {
+  const { limit, lifecycleState, name } = filters;
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) {
+    throw new InvalidArgumentError("limit", `an integer 1..1000 expected; got ${String(limit)}`);
+  }
+  if (lifecycleState !== undefined) {
+    checkLength("lifecycleState", requireString("lifecycleState", lifecycleState), 255);
+    checkNoControlCharacters("lifecycleState", lifecycleState);
+  }
+  if (name !== undefined) {
+    checkLength("name", requireString("name", name), 255);
+    checkNoControlCharacters("name", name);
+  }
+  const sortBy = filters.sortBy ?? "timeCreated";
+  if (!SORT_BY.includes(sortBy)) {
+    throw new InvalidArgumentError("sortBy", `one of ${SORT_BY.join(", ")} expected; got ${JSON.stringify(sortBy)}`);
+  }
+  const sortOrder = filters.sortOrder ?? "DESC";
+  if (!SORT_ORDER.includes(sortOrder)) {
+    throw new InvalidArgumentError("sortOrder", `one of ${SORT_ORDER.join(", ")} expected; got ${JSON.stringify(sortOrder)}`);
+  }
+  return { limit, lifecycleState, name, sortBy, sortOrder };
+}
+
+function requireString(argument: string, value: unknown): string {
+  if (typeof value !== "string") {
+    throw new InvalidArgumentError(argument, `a string expected; got ${value === null ? "null" : typeof value}`);
+  }
+  return value;
+}
+
+function checkLength(argument: string, text: string, max: number): void {
+  if (text.length < 1 || text.length > max) {
+    throw new InvalidArgumentError(argument, `1..${max} characters expected; got ${text.length}`);
+  }
+}
+
+function checkNoControlCharacters(argument: string, text: string): void {
+  const at = text.search(CONTROL_CHARACTER);
+  if (at >= 0) {
+    const code = text.charCodeAt(at).toString(16).toUpperCase().padStart(4, "0");
+    throw new InvalidArgumentError(argument, `control characters are not allowed; found U+${code} at index ${at}`);
+  }
+}
