@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// `oci-query-service-emulator`: runs the emulator in the foreground for offline rehearsals.
+
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { startEmulator } from "./server.js";
+import { DEFAULT_PROJECT_ID } from "./store.js";
+
+const HELP = `Usage: oci-query-service-emulator [options]
+
+A local Oracle Cloud Query Service (API 20210831) for offline rehearsals: same paths, etags,
+error bodies, retry-token memory and request-signature checks as the real service.
+
+Options:
+  --port N              Port to listen on (default 8787; 0 picks a free one)
+  --host HOST           Address to listen on (default 127.0.0.1)
+  --https               Serve HTTPS with a self-signed certificate (written as ca.pem)
+  --seed N              Start with N running executions in the project (default 0)
+  --project-id ID       Project of the seeded executions (default ${DEFAULT_PROJECT_ID})
+  --cancel-delay-ms N   CANCELING -> CANCELED after N ms (default 2000)
+  --credentials-dir DIR Where the key and OCI config file go (default: a temp dir removed on exit;
+                        an existing DIR's key and config are reused)
+  --no-auth             Accept unsigned requests (signatures are checked by default)
+  -h, --help            Show this help
+
+Stop it with Ctrl-C (SIGINT) or SIGTERM.`;
+
+function fail(message: string): never {
+  process.stderr.write(`oci-query-service-emulator: ${message}\nTry --help.\n`);
+  process.exit(2);
+}
+
+function integer(name: string, text: string | undefined, fallback: number, min: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < min) fail(`--${name} expects an integer >= ${min}; got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        https: { type: "boolean" },
+        seed: { type: "string" },
+        "project-id": { type: "string" },
+        "cancel-delay-ms": { type: "string" },
+        "credentials-dir": { type: "string" },
+        "no-auth": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const port = integer("port", v.port, 8787, 0);
+  if (port > 65535) fail(`--port expects 0..65535; got ${port}`);
+  const seed = integer("seed", v.seed, 0, 0);
+  if (seed > 1000) fail(`--seed expects at most 1000; got ${seed}`);
+  const projectId = v["project-id"] ?? DEFAULT_PROJECT_ID;
+
+  const emu = await startEmulator({
+    port,
+    host: v.host ?? "127.0.0.1",
+    https: v.https ?? false,
+    cancelDelayMs: integer("cancel-delay-ms", v["cancel-delay-ms"], 2000, 0),
+    auth: v["no-auth"] ? "off" : "on",
+    log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`Received ${signal}; stopping.\n`);
+    emu.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`Failed to stop cleanly: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+
+  const dir = v["credentials-dir"];
+  const creds = await emu.writeCredentials(dir, dir ? { reuse: true } : {});
+  const ids: string[] = [];
+  for (let i = 0; i < seed; i++) ids.push(emu.store.addExecution({ projectId }).id);
+
+  const lines = [
+    `Query Service emulator listening on ${emu.url}`,
+    `  endpoint:     ${emu.url}`,
+    `  auth:         ${v["no-auth"] ? "off (unsigned requests accepted)" : "on (requests must be signed)"}`,
+    `  config file:  ${creds.configFile}`,
+    `  profile:      ${creds.profile}`,
+    `  project id:   ${projectId}`,
+  ];
+  if (emu.ca) {
+    const caFile = join(creds.configFile, "..", "ca.pem");
+    await writeFile(caFile, emu.ca);
+    lines.push(`  CA cert:      ${caFile}`);
+  }
+  lines.push(ids.length ? `  seeded ${ids.length} running execution(s):` : "  seeded executions: none (use --seed N)");
+  for (const id of ids) lines.push(`    ${id}`);
+  lines.push("", "Point the OCI tooling at it:", `  export OCI_CONFIG_FILE=${creds.configFile}`);
+  if (emu.ca) lines.push(`  export NODE_EXTRA_CA_CERTS=${join(creds.configFile, "..", "ca.pem")}`);
+  lines.push(`Admin routes: ${emu.url}/_emulator/requests, /_emulator/stats, /_emulator/faults`, "Press Ctrl-C to stop.", "");
+  process.stdout.write(lines.join("\n") + "\n");
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`oci-query-service-emulator: ${(e as Error)?.message ?? String(e)}\n`);
+  process.exit(1);
+});
