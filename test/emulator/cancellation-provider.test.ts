@@ -10,7 +10,9 @@ import {
   setTestOverrides,
 } from "../../provider/implementation";
 import { deriveRetryToken } from "../../provider/retry-token";
-import { UNKNOWN } from "../../provider/inputs";
+import { normaliseInputs, UNKNOWN } from "../../provider/inputs";
+import { cancelExecution, type ExecutionService } from "../../provider/cancel";
+import { QueryServiceClient } from "../../provider/client/query-service-client";
 import { withEmulator } from "../helpers/with-emulator";
 
 type Props = Record<string, any>;
@@ -152,29 +154,49 @@ describe("create", () => {
     });
   });
 
-  test("records ALREADY_TERMINAL when the query finishes between look and cancel (409, then a terminal GET)", async () => {
+  test("records ALREADY_TERMINAL when the query finishes between look and cancel", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
-      // The execution finishes right after our GET is answered, while our POST is held up.
       const news = await checked({ projectId, queryExecutionId: id, ...connection(emu, creds) });
-      const original = emu.store.get.bind(emu.store);
-      let finished = false;
+      // Hold our POST up, and finish the query as soon as our GET has been answered.
+      emu.faults.add({ operation: "CancelQueryExecution", times: 1, delayMs: 50 });
       const timer = setInterval(() => {
-        if (!finished && emu.requests("GetQueryExecution").length === 1) {
-          finished = true;
+        if (emu.requests("GetQueryExecution").length === 1 && emu.store.get(projectId, id)!.lifecycleState === "IN_PROGRESS") {
           emu.store.setState(projectId, id, "SUCCEEDED");
         }
       }, 0);
-      emu.faults.add({ operation: "CancelQueryExecution", times: 1, delayMs: 50 });
       try {
         const result = await implementation.create(news);
-        expect(finished).toBe(true);
-        expect(cancels(emu)[0]!.status).toBe(409);
+        // Finishing changed the etag, so the conditioned cancel was refused and not applied.
+        expect(cancels(emu).map((r) => r.status)).toEqual([412]);
         expect(result.outs).toMatchObject({ outcome: "ALREADY_TERMINAL", lifecycleState: "SUCCEEDED" });
         expect(emu.effectiveCancels(id)).toBe(0);
-        expect(original(projectId, id)!.lifecycleState).toBe("SUCCEEDED");
       } finally {
         clearInterval(timer);
+      }
+    });
+  });
+
+  test("records ALREADY_TERMINAL when a 409 is followed by a terminal GET", async () => {
+    await withEmulator(async (emu, creds) => {
+      const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
+      const client = new QueryServiceClient({ ...connection(emu, creds) });
+      // A service that checks the state before the etag: the query finished, the cancel gets 409.
+      const service: ExecutionService = {
+        getQueryExecution: (p, q) => client.getQueryExecution(p, q),
+        cancelQueryExecution: async (p, q, { retryToken }) => {
+          emu.store.setState(projectId, id, "SUCCEEDED");
+          return client.cancelQueryExecution(p, q, { retryToken });
+        },
+      };
+      try {
+        const { inputs } = normaliseInputs({ projectId, queryExecutionId: id });
+        const record = await cancelExecution({ service, log: () => {}, now: Date.now, sleep: async () => {} }, inputs);
+        expect(cancels(emu).map((r) => [r.status, JSON.parse(r.body || "{}").code])).toEqual([[409, undefined]]);
+        expect(record).toMatchObject({ outcome: "ALREADY_TERMINAL", lifecycleState: "SUCCEEDED", cancelRequestId: "" });
+        expect(emu.requests().map((r) => r.operation)).toEqual(["GetQueryExecution", "CancelQueryExecution", "GetQueryExecution"]);
+      } finally {
+        client.close();
       }
     });
   });

@@ -1,0 +1,264 @@
+// The dynamic provider's real methods. The serialized provider (provider.ts) only forwards to
+// these, loaded by package name at call time, so refresh and destroy run the installed code.
+// Knows no HTTP status codes: it speaks to the service through cancel.ts and the client.
+
+import { readFileSync } from "node:fs";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import {
+  cancelExecution,
+  hasDrifted,
+  observe,
+  waitForTerminal,
+  WaitTimeoutError,
+  type CancelDeps,
+  type CancellationRecord,
+} from "./cancel.js";
+import { QueryServiceClient } from "./client/query-service-client.js";
+import type { QueryServiceClientOptions } from "./client/types.js";
+import { connectionKey, resolveConnection, STACK_CONFIG_KEYS, type StackConfig } from "./connection.js";
+import {
+  containsUnknown,
+  normaliseInputs,
+  REPLACE_KEYS,
+  UPDATE_KEYS,
+  isUnknown,
+  type CancellationInputs,
+} from "./inputs.js";
+import { canonicalJson } from "./retry-token.js";
+import { PACKAGE_VERSION } from "./package-info.js";
+
+/** Every output of the resource. Never undefined, never a Date: the engine can carry all of it. */
+export interface CancellationOutputs extends CancellationRecord {
+  projectId: string;
+  queryExecutionId: string;
+  ifMatch: string;
+  triggers: unknown[];
+  waitForTerminalState: boolean;
+  waitTimeoutSeconds: number;
+  onAlreadyTerminal: string;
+  onNotFound: string;
+  endpoint: string;
+  region: string;
+  auth: string;
+  configFile: string;
+  profile: string;
+  /** The version of this package that last wrote the outputs. */
+  providerVersion: string;
+}
+
+let stackConfig: StackConfig = {};
+const clients = new Map<string, QueryServiceClient>();
+let logLine: (line: string) => void = (line) => {
+  // The plugin's stdout after its first line reaches the user as info messages.
+  process.stdout.write(`${line}\n`);
+};
+
+/** @internal Tests capture progress lines instead of printing them. */
+export function setLogSink(sink: (line: string) => void): void {
+  logLine = sink;
+}
+
+interface TestOverrides {
+  client?: Partial<QueryServiceClientOptions>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+let overrides: TestOverrides = {};
+
+/** @internal Tests shorten backoff and pin time; production never calls this. */
+export function setTestOverrides(next: TestOverrides): void {
+  overrides = next;
+  resetProviderState(stackConfig);
+}
+
+/** @internal Tests reset the stack config and cached clients between cases. */
+export function resetProviderState(config: StackConfig = {}): void {
+  stackConfig = config;
+  for (const client of clients.values()) client.close();
+  clients.clear();
+}
+
+function clientFor(inputs: CancellationInputs): QueryServiceClient {
+  const options = {
+    ...resolveConnection(inputs, stackConfig, process.env, (path) => readFileSync(path, "utf8")),
+    ...overrides.client,
+  };
+  const key = connectionKey(options);
+  let client = clients.get(key);
+  if (!client) {
+    client = new QueryServiceClient(options);
+    clients.set(key, client);
+  }
+  return client;
+}
+
+function depsFor(inputs: CancellationInputs): CancelDeps {
+  return {
+    service: clientFor(inputs),
+    log: (line) => logLine(line),
+    now: overrides.now ?? (() => Date.now()),
+    sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+}
+
+function validInputs(raw: Record<string, unknown>, step: string): CancellationInputs {
+  const { inputs, failures } = normaliseInputs(raw);
+  if (failures.length > 0) {
+    throw new Error(`${step}: invalid inputs: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  }
+  return inputs;
+}
+
+function toOutputs(inputs: CancellationInputs, record: CancellationRecord): CancellationOutputs {
+  return {
+    projectId: inputs.projectId,
+    queryExecutionId: inputs.queryExecutionId,
+    ifMatch: inputs.ifMatch ?? "",
+    triggers: inputs.triggers,
+    waitForTerminalState: inputs.waitForTerminalState,
+    waitTimeoutSeconds: inputs.waitTimeoutSeconds,
+    onAlreadyTerminal: inputs.onAlreadyTerminal,
+    onNotFound: inputs.onNotFound,
+    endpoint: inputs.endpoint ?? "",
+    region: inputs.region ?? "",
+    auth: inputs.auth ?? "",
+    configFile: inputs.configFile ?? "",
+    profile: inputs.profile ?? "",
+    outcome: record.outcome,
+    retryToken: record.retryToken,
+    etagAtCancel: record.etagAtCancel,
+    etag: record.etag,
+    lifecycleState: record.lifecycleState,
+    cancelRequestId: record.cancelRequestId,
+    timeCancelRequested: record.timeCancelRequested,
+    providerVersion: PACKAGE_VERSION,
+  };
+}
+
+/** The inputs an earlier create recorded, rebuilt from its outputs (read and diff get outputs only). */
+function inputsFromOutputs(olds: Record<string, unknown>): CancellationInputs {
+  const { retryToken: _effective, ...rest } = olds;
+  const { inputs } = normaliseInputs(pick(rest));
+  return inputs;
+}
+
+function recordFrom(olds: Record<string, unknown>): CancellationRecord {
+  const text = (k: string) => (typeof olds[k] === "string" ? (olds[k] as string) : "");
+  return {
+    outcome: (text("outcome") || "CANCEL_REQUESTED") as CancellationRecord["outcome"],
+    retryToken: text("retryToken"),
+    etagAtCancel: text("etagAtCancel"),
+    etag: text("etag"),
+    lifecycleState: text("lifecycleState"),
+    cancelRequestId: text("cancelRequestId"),
+    timeCancelRequested: text("timeCancelRequested"),
+  };
+}
+
+const INPUT_KEYS = new Set<string>(["projectId", "queryExecutionId", ...REPLACE_KEYS, ...UPDATE_KEYS]);
+function pick(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([k]) => INPUT_KEYS.has(k)));
+}
+
+/** Optional strings are "" in outputs and absent in inputs; both mean "not set". */
+function same(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown) => (v === undefined || v === null ? "" : v);
+  return canonicalJson(norm(a)) === canonicalJson(norm(b));
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** An error that the engine records as "created, but failed to initialise": the cancel stands. */
+function initFailure(message: string, id: string, outputs: CancellationOutputs): Error {
+  return Object.assign(new Error(message), { id, properties: outputs, reasons: [message] });
+}
+
+export const implementation: Required<Omit<dynamic.ResourceProvider, "delete">> = {
+  async configure(req: dynamic.ConfigureRequest): Promise<void> {
+    const config: StackConfig = {};
+    for (const key of Object.values(STACK_CONFIG_KEYS)) {
+      const value = req.config.get(key);
+      if (value !== undefined) config[key] = value;
+    }
+    resetProviderState(config);
+  },
+
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    const { inputs, failures } = normaliseInputs(news);
+    if (failures.length > 0) return { inputs: news, failures };
+    return { inputs };
+  },
+
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+    const replaces: string[] = [];
+    for (const key of REPLACE_KEYS) {
+      if (key === "retryToken") {
+        // The old output is the token used; a new explicit token asks for a new cancel.
+        if (news.retryToken !== undefined && !same(olds.retryToken, news.retryToken)) replaces.push(key);
+        continue;
+      }
+      if (containsUnknown(news[key]) || !same(olds[key], news[key])) replaces.push(key);
+    }
+    if (replaces.length === 0 && hasDrifted(recordFrom(olds))) replaces.push("lifecycleState");
+    const updates = UPDATE_KEYS.filter((key) => isUnknown(news[key]) || !same(olds[key], news[key]));
+    return {
+      changes: replaces.length > 0 || updates.length > 0,
+      replaces,
+      deleteBeforeReplace: false,
+    };
+  },
+
+  async create(news: Record<string, unknown>): Promise<dynamic.CreateResult> {
+    const inputs = validInputs(news, "create");
+    const deps = depsFor(inputs);
+    let record = await cancelExecution(deps, inputs);
+    const id = `${inputs.queryExecutionId}:${record.retryToken}`;
+    if (inputs.waitForTerminalState && record.outcome === "CANCEL_REQUESTED") {
+      try {
+        record = await waitForTerminal(deps, inputs, record);
+      } catch (e) {
+        if (e instanceof WaitTimeoutError) throw initFailure(e.message, id, toOutputs(inputs, e.record));
+        throw initFailure(
+          `The cancel was accepted, but waiting for a terminal state failed: ${describeError(e)}`,
+          id,
+          toOutputs(inputs, record),
+        );
+      }
+    }
+    return { id, outs: toOutputs(inputs, record) };
+  },
+
+  async read(id: string, props: Record<string, unknown> = {}): Promise<dynamic.ReadResult> {
+    const inputs = inputsFromOutputs(props);
+    const seen = await observe(depsFor(inputs), inputs);
+    return { id, props: { ...toOutputs(inputs, recordFrom(props)), ...seen } };
+  },
+
+  async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+    // A cancel cannot be re-done in place: only the wait and connection settings change.
+    const inputs = validInputs(news, "update");
+    return { outs: toOutputs(inputs, recordFrom(olds)) };
+  },
+};
+
+/**
+ * @internal Routes a call of the trampoline (provider.ts) by its arguments, which the plugin
+ * passes as configure(req), check(olds, news), create(inputs), read(id, props); diff and update
+ * (id, olds, news) are told apart by the name the trampoline appends.
+ */
+export function routeCall(args: unknown[]): Promise<unknown> {
+  const [first, second, third, name] = args as [unknown, unknown, unknown, unknown];
+  if (args.length === 4 && (name === "diff" || name === "update")) {
+    return implementation[name](first as string, second as Record<string, unknown>, third as Record<string, unknown>);
+  }
+  if (typeof first === "string") return implementation.read(first, second as Record<string, unknown>);
+  if (second !== null && typeof second === "object") {
+    return implementation.check(first as Record<string, unknown>, second as Record<string, unknown>);
+  }
+  const config = (first as { config?: { get?: unknown } } | undefined)?.config;
+  if (config && typeof config.get === "function") return implementation.configure(first as dynamic.ConfigureRequest);
+  return implementation.create(first as Record<string, unknown>);
+}

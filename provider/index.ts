@@ -1,0 +1,22 @@
+// The package's public names. Everything else is internal.
+
+// The resource
+export { QueryExecutionCancellation, type QueryExecutionCancellationArgs } from "./resource.js";
+export { cancellationProvider } from "./provider.js";
+export type { CancelOutcome } from "./cancel.js";
+export type { CancellationOutputs } from "./implementation.js";
+
+// Finding executions (cleanup stacks)
+export { listQueryExecutions, type ListQueryExecutionsArgs } from "./list.js";
+
+// The Query Service client
+export { QueryServiceClient } from "./client/query-service-client.js";
+export { QueryServiceError, ConfigurationError, InvalidArgumentError, type QueryServiceErrorKind } from "./client/errors.js";
+export type {
+  AuthKind,
+  LifecycleState,
+  QueryExecution,
+  QueryExecutionSummary,
+  QueryServiceClientOptions,
+  ListQueryExecutionsFilters,
+} from "./client/types.js";

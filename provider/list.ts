@@ -1,0 +1,81 @@
+// Finding the executions a cleanup stack should cancel. Runs in the Pulumi program (not in the
+// provider), reads the same stack config and environment as the provider, and sends only GETs.
+
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { QueryServiceClient } from "./client/query-service-client.js";
+import { InvalidArgumentError } from "./client/errors.js";
+import type { AuthKind, QueryExecutionSummary, SortOrder } from "./client/types.js";
+import { resolveConnection, STACK_CONFIG_KEYS, type StackConfig } from "./connection.js";
+
+export interface ListQueryExecutionsArgs {
+  projectId: string;
+  /** Only executions in one of these states. Default: every state. */
+  lifecycleStates?: string[];
+  /** Only executions whose name matches: a RegExp, or a string for an exact name (filtered by the service). */
+  name?: string | RegExp;
+  /** Only executions created more than this many minutes ago (by `timeCreated`). */
+  olderThanMinutes?: number;
+  /** Stop after this many matches. Default: all. */
+  maxResults?: number;
+  /** Default "DESC" (newest first) by timeCreated. */
+  sortOrder?: SortOrder;
+  endpoint?: string;
+  region?: string;
+  auth?: AuthKind;
+  configFile?: string;
+  profile?: string;
+  /** @internal Tests pin "now" for `olderThanMinutes`. */
+  now?: () => number;
+}
+
+function stackConfig(): StackConfig {
+  const config: StackConfig = {};
+  for (const key of Object.values(STACK_CONFIG_KEYS)) {
+    const [namespace, name] = key.split(":") as [string, string];
+    const value = new pulumi.Config(namespace).get(name);
+    if (value !== undefined) config[key] = value;
+  }
+  return config;
+}
+
+/**
+ * Lists the query executions of a project that match every given filter, across all pages.
+ * Validates the filters before any request.
+ */
+export async function listQueryExecutions(args: ListQueryExecutionsArgs): Promise<QueryExecutionSummary[]> {
+  if (args.maxResults !== undefined && (!Number.isInteger(args.maxResults) || args.maxResults < 1)) {
+    throw new InvalidArgumentError("maxResults", `a whole number of at least 1 expected; got ${args.maxResults}`);
+  }
+  if (args.olderThanMinutes !== undefined && !(Number.isFinite(args.olderThanMinutes) && args.olderThanMinutes >= 0)) {
+    throw new InvalidArgumentError("olderThanMinutes", `a number of minutes of at least 0 expected; got ${args.olderThanMinutes}`);
+  }
+  const client = new QueryServiceClient(
+    resolveConnection(args, stackConfig(), process.env, (path) => readFileSync(path, "utf8")),
+  );
+  try {
+    const cutoff = args.olderThanMinutes === undefined ? undefined : (args.now ?? Date.now)() - args.olderThanMinutes * 60_000;
+    const exactName = typeof args.name === "string" ? args.name : undefined;
+    const pattern = args.name instanceof RegExp ? args.name : undefined;
+    const states = args.lifecycleStates && args.lifecycleStates.length > 0 ? args.lifecycleStates : [undefined];
+    const found: QueryExecutionSummary[] = [];
+    const seen = new Set<string>();
+    for (const lifecycleState of states) {
+      const filters = { sortOrder: args.sortOrder ?? "DESC", ...(lifecycleState ? { lifecycleState } : {}), ...(exactName ? { name: exactName } : {}) };
+      for await (const item of client.listQueryExecutions(args.projectId, filters)) {
+        if (seen.has(item.id)) continue;
+        if (pattern && !pattern.test(item.name ?? "")) continue;
+        if (cutoff !== undefined) {
+          const created = Date.parse(item.timeCreated ?? "");
+          if (!Number.isFinite(created) || created > cutoff) continue;
+        }
+        seen.add(item.id);
+        found.push(item);
+        if (args.maxResults !== undefined && found.length >= args.maxResults) return found;
+      }
+    }
+    return found;
+  } finally {
+    client.close();
+  }
+}

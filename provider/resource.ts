@@ -1,0 +1,106 @@
+// The resource users declare. Creating it cancels one query execution, exactly once.
+
+import * as pulumi from "@pulumi/pulumi";
+import type { AuthKind } from "./client/types.js";
+import type { CancelOutcome } from "./cancel.js";
+import type { OnAlreadyTerminal, OnNotFound } from "./inputs.js";
+import { cancellationProvider } from "./provider.js";
+
+export interface QueryExecutionCancellationArgs {
+  /** OCID of the Query Service project (1..255 characters). A change means a new cancellation. */
+  projectId: pulumi.Input<string>;
+  /** Id of the query execution to cancel (1..255 characters). A change means a new cancellation. */
+  queryExecutionId: pulumi.Input<string>;
+  /**
+   * Pins the cancel to this etag (sent as `if-match`). Default: the etag just read. When pinned
+   * and the execution has changed since, the cancel fails with a clear message instead.
+   */
+  ifMatch?: pulumi.Input<string>;
+  /**
+   * The `opc-retry-token` to send (1..64 of `A-Z a-z 0-9 . _ -`). Default: derived from the
+   * project, execution, etag and triggers (see README), which is what makes re-runs safe.
+   */
+  retryToken?: pulumi.Input<string>;
+  /** Any JSON values; changing them asks for a new cancellation (with a new retry token). */
+  triggers?: pulumi.Input<unknown[]>;
+  /** Default false. When true, create polls until the execution is terminal, logging progress. */
+  waitForTerminalState?: pulumi.Input<boolean>;
+  /** Default 600. How long create waits for a terminal state when `waitForTerminalState` is set. */
+  waitTimeoutSeconds?: pulumi.Input<number>;
+  /** Default "succeed": an execution that already finished is recorded as ALREADY_TERMINAL. "fail" makes it an error. */
+  onAlreadyTerminal?: pulumi.Input<OnAlreadyTerminal>;
+  /** Default "fail": a missing execution is an error. "succeed" records it as NOT_FOUND. */
+  onNotFound?: pulumi.Input<OnNotFound>;
+  /** Base URL of the Query Service; wins over `region`. Default: stack config, then environment. */
+  endpoint?: pulumi.Input<string>;
+  /** Region id or short code (`us-ashburn-1`, `iad`). Default: `oci:region`, then OCI_REGION. */
+  region?: pulumi.Input<string>;
+  /** Default "ApiKey" (or `oci:auth`, then OCI_CLI_AUTH). */
+  auth?: pulumi.Input<AuthKind>;
+  /** OCI config file. Default: OCI_CLI_CONFIG_FILE, then OCI_CONFIG_FILE, then ~/.oci/config. */
+  configFile?: pulumi.Input<string>;
+  /** Profile in the config file. Default: `oci:configFileProfile`, then OCI_CLI_PROFILE, then DEFAULT. */
+  profile?: pulumi.Input<string>;
+}
+
+/**
+ * Cancels an OCI Query Service query execution once: `pulumi up` reads it, and cancels it only
+ * while it is active, with a stable retry token, so retries, re-runs and crashes never cancel
+ * twice. Deleting the resource sends no request: a cancel cannot be undone.
+ */
+export class QueryExecutionCancellation extends pulumi.dynamic.Resource {
+  // `declare`: with ES2022 class fields, a `!:` field would reset the outputs after super().
+  declare public readonly projectId: pulumi.Output<string>;
+  declare public readonly queryExecutionId: pulumi.Output<string>;
+  /** The pinned etag, or "". */
+  declare public readonly ifMatch: pulumi.Output<string>;
+  /** The opc-retry-token the cancel was (or would have been) sent with. */
+  declare public readonly retryToken: pulumi.Output<string>;
+  declare public readonly triggers: pulumi.Output<unknown[]>;
+  declare public readonly waitForTerminalState: pulumi.Output<boolean>;
+  declare public readonly waitTimeoutSeconds: pulumi.Output<number>;
+  declare public readonly onAlreadyTerminal: pulumi.Output<OnAlreadyTerminal>;
+  declare public readonly onNotFound: pulumi.Output<OnNotFound>;
+  declare public readonly endpoint: pulumi.Output<string>;
+  declare public readonly region: pulumi.Output<string>;
+  /** The auth input, or "" when it came from stack config, the environment or the default. */
+  declare public readonly auth: pulumi.Output<string>;
+  declare public readonly configFile: pulumi.Output<string>;
+  declare public readonly profile: pulumi.Output<string>;
+  /** The etag the cancel was conditioned on (`if-match`). */
+  declare public readonly etagAtCancel: pulumi.Output<string>;
+  /** The latest observed etag; "" once the execution is gone. */
+  declare public readonly etag: pulumi.Output<string>;
+  /** The latest observed state, any string the service sends, or NOT_FOUND once purged. */
+  declare public readonly lifecycleState: pulumi.Output<string>;
+  declare public readonly outcome: pulumi.Output<CancelOutcome>;
+  /** The service's opc-request-id of the accepted cancel, or "". */
+  declare public readonly cancelRequestId: pulumi.Output<string>;
+  /** RFC 3339 time the cancel was accepted, or "". */
+  declare public readonly timeCancelRequested: pulumi.Output<string>;
+  /** The version of this package that last wrote the state. */
+  declare public readonly providerVersion: pulumi.Output<string>;
+
+  constructor(name: string, args: QueryExecutionCancellationArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      cancellationProvider,
+      name,
+      {
+        ...args,
+        // Outputs the provider computes; listed so the engine registers them.
+        etagAtCancel: undefined,
+        etag: undefined,
+        lifecycleState: undefined,
+        outcome: undefined,
+        cancelRequestId: undefined,
+        timeCancelRequested: undefined,
+        providerVersion: undefined,
+        retryToken: args.retryToken,
+        ifMatch: args.ifMatch,
+      },
+      opts,
+      "oci-query-service",
+      "QueryExecutionCancellation",
+    );
+  }
+}
