@@ -95,7 +95,9 @@ export interface Classification {
  */
 export function classify(status: number | undefined, code: string): Classification {
   if (status === undefined) {
-    return { kind: code === "Timeout" ? "Timeout" : "Network", retryable: true };
+    if (code === "Timeout") return { kind: "Timeout", retryable: true };
+    // An untrusted certificate stays untrusted: asking again cannot help.
+    return { kind: "Network", retryable: !isTlsCertificateError(code) };
   }
   switch (status) {
     case 401:
@@ -125,6 +127,11 @@ export function classify(status: number | undefined, code: string): Classificati
   if (status >= 400) return { kind: "Invalid", retryable: false };
   // 1xx/3xx (redirects are not followed) and unexpected 2xx: nothing this client can read.
   return { kind: "Malformed", retryable: false };
+}
+
+/** Node's codes for a certificate it refuses (self-signed, expired, wrong host, unknown issuer). */
+export function isTlsCertificateError(code: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

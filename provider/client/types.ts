@@ -170,4 +170,6 @@ export interface QueryServiceClientOptions {
   random?: () => number;
   /** Pinned for tests: how a backoff waits. @default a timer */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Pinned for tests: a monotonic clock in ms, for the retry budget. @default performance.now */
+  now?: () => number;
 }

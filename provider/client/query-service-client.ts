@@ -1,0 +1,363 @@
+// The Query Service client: get, list and cancel query executions, each request signed, sent
+// with got, retried by the pure rules in retry.ts and failed as a QueryServiceError.
+
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import type { IncomingHttpHeaders } from "node:http";
+import { dirname, join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import tls from "node:tls";
+import got from "got";
+import { checkAuthSettings, loadAuthProvider, type AuthSettings } from "./auth.js";
+import { resolveEndpoint } from "./endpoint.js";
+import { ConfigurationError, type QueryServiceError } from "./errors.js";
+import { noResponseFailure, parseErrorBody, parseJsonObject, toError, type CallContext, type Failure } from "./failure.js";
+import { classify, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
+import { RequestSigner } from "./signer.js";
+import type {
+  CancelQueryExecutionOptions,
+  CancelQueryExecutionResult,
+  ClientLogLine,
+  GetQueryExecutionResult,
+  ListQueryExecutionsFilters,
+  QueryExecution,
+  QueryExecutionSummary,
+  QueryServiceClientOptions,
+  RetryPolicy,
+} from "./types.js";
+import { validateEtag, validateId, validateListFilters, validateRetryToken, type ListQuery } from "./validate.js";
+
+const API_VERSION = "/20210831";
+
+interface Call {
+  operation: string;
+  method: "GET" | "POST";
+  /** Percent-encoded path below the endpoint, without the query string. */
+  path: string;
+  /** "" or "?a=b&…", already encoded. */
+  query?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** A POST is retried only when it carries one; the same token goes out on every attempt. */
+  retryToken?: string;
+  signal?: AbortSignal;
+}
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  opcRequestId: string;
+  ctx: CallContext;
+}
+
+type Outcome =
+  | { response: { statusCode: number; headers: IncomingHttpHeaders; body: string } }
+  | { error: { name: string; code: string; message: string; timeout: boolean } };
+
+/** Signs, sends and retries requests to one Query Service endpoint. Knows nothing of Pulumi. */
+export class QueryServiceClient {
+  /** The base URL requests go to, without a trailing slash. */
+  readonly endpoint: string;
+  private readonly policy: RetryPolicy;
+  private readonly attemptTimeoutMs: number;
+  private readonly authSettings: AuthSettings;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly userAgent: string;
+  private readonly logger?: (line: ClientLogLine) => void;
+  private readonly random: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly now: () => number;
+  private signer?: Promise<RequestSigner>;
+
+  /** Checks the settings and makes no request; credentials are read on the first request. */
+  constructor(options: QueryServiceClientOptions = {}) {
+    this.endpoint = resolveEndpoint(options);
+    this.authSettings = { auth: options.auth, configFile: options.configFile, profile: options.profile, credentials: options.credentials };
+    checkAuthSettings(this.authSettings);
+    this.policy = resolveRetryPolicy(options.retry);
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 30000;
+    if (!Number.isFinite(this.attemptTimeoutMs) || this.attemptTimeoutMs <= 0) {
+      throw new ConfigurationError(`attemptTimeoutMs: a positive number of milliseconds expected; got ${options.attemptTimeoutMs}`, "attemptTimeoutMs");
+    }
+    this.httpAgent = new http.Agent({ keepAlive: true });
+    this.httpsAgent = new https.Agent({ keepAlive: true, ca: trustedCertificates(options.ca) });
+    this.userAgent = userAgent();
+    this.logger = options.logger;
+    this.random = options.random ?? Math.random;
+    this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** GetQueryExecution: the execution, its etag (for if-match) and the service's request id. */
+  async getQueryExecution(projectId: string, queryExecutionId: string, options: { signal?: AbortSignal } = {}): Promise<GetQueryExecutionResult> {
+    const path = executionPath(projectId, queryExecutionId);
+    const answer = await this.send({ operation: "GetQueryExecution", method: "GET", path, signal: options.signal });
+    const etag = headerValue(answer.headers, "etag");
+    if (!etag) throw malformed(answer, "the answer has no etag header");
+    return { execution: readExecution(answer, parseJsonObject(answer.body), "the body"), etag, opcRequestId: answer.opcRequestId };
+  }
+
+  /**
+   * ListQueryExecutions over every page (following opc-next-page). The filters are checked
+   * now, before any request; requests start when iteration does.
+   */
+  listQueryExecutions(projectId: string, filters: ListQueryExecutionsFilters = {}): AsyncIterableIterator<QueryExecutionSummary> {
+    const path = `${API_VERSION}/projects/${encodeURIComponent(validateId("projectId", projectId))}/queryExecutions`;
+    return this.pages(path, validateListFilters(filters), filters.signal);
+  }
+
+  /**
+   * CancelQueryExecution: resolves once the service accepted the cancel (202); cancelling is
+   * asynchronous, so GET the execution to see it reach CANCELED.
+   */
+  async cancelQueryExecution(
+    projectId: string,
+    queryExecutionId: string,
+    options: CancelQueryExecutionOptions = {},
+  ): Promise<CancelQueryExecutionResult> {
+    const path = `${executionPath(projectId, queryExecutionId)}/actions/cancel`;
+    const headers: Record<string, string> = {};
+    if (options.ifMatch !== undefined) headers["if-match"] = validateEtag(options.ifMatch);
+    if (options.retryToken !== undefined) headers["opc-retry-token"] = validateRetryToken(options.retryToken);
+    const answer = await this.send({
+      operation: "CancelQueryExecution",
+      method: "POST",
+      path,
+      headers,
+      body: "",
+      retryToken: options.retryToken,
+      signal: options.signal,
+    });
+    return { opcRequestId: answer.opcRequestId, attempts: answer.ctx.attempts };
+  }
+
+  /** Closes the kept-alive connections. The client can still be used; it opens new ones. */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private async *pages(path: string, query: ListQuery, signal: AbortSignal | undefined): AsyncGenerator<QueryExecutionSummary> {
+    let page: string | undefined;
+    for (;;) {
+      const answer = await this.send({ operation: "ListQueryExecutions", method: "GET", path, query: listQueryString(query, page), signal });
+      const items = parseJsonObject(answer.body)?.items;
+      if (!Array.isArray(items)) throw malformed(answer, "the body is not an object with an items array");
+      yield* items.map((item: unknown, i) => readExecution(answer, item, `items[${i}]`));
+      const next = headerValue(answer.headers, "opc-next-page");
+      if (!next) return;
+      if (next === page) throw malformed(answer, "opc-next-page repeats the page just read");
+      page = next;
+    }
+  }
+
+  private credentials(): Promise<RequestSigner> {
+    this.signer ??= loadAuthProvider(this.authSettings, { timeoutMs: this.attemptTimeoutMs }).then((provider) => new RequestSigner(provider));
+    // A failure is not kept: the next call tries again (a file may have been fixed meanwhile).
+    this.signer.catch(() => (this.signer = undefined));
+    return this.signer;
+  }
+
+  private async send(call: Call): Promise<Answer> {
+    const started = this.now();
+    const url = `${this.endpoint}${call.path}${call.query ?? ""}`;
+    const retryAllowed = call.method === "GET" || call.retryToken !== undefined;
+    call.signal?.throwIfAborted();
+    const signer = await this.credentials();
+    for (let attempt = 1; ; attempt++) {
+      call.signal?.throwIfAborted();
+      const clientRequestId = randomUUID().replace(/-/g, "").toUpperCase();
+      const ctx: CallContext = { operation: call.operation, method: call.method, path: call.path, attempts: attempt, clientRequestId, retryAllowed };
+      // Re-sign every attempt: the signed x-date goes stale during backoff.
+      const headers = await signer.sign({
+        method: call.method,
+        url,
+        body: call.body,
+        headers: { accept: "application/json", "user-agent": this.userAgent, "opc-request-id": clientRequestId, ...call.headers },
+      });
+      const attemptStarted = this.now();
+      const outcome = await this.attempt(url, call, headers);
+      const line = { event: "attempt", operation: call.operation, method: call.method, path: call.path, attempt, clientRequestId } as const;
+      const durationMs = Math.round(this.now() - attemptStarted);
+
+      let failure: Failure;
+      if ("response" in outcome) {
+        const { statusCode: status, headers: responseHeaders, body } = outcome.response;
+        const opcRequestId = headerValue(responseHeaders, "opc-request-id") ?? "";
+        if (status >= 200 && status < 300) {
+          this.log({ ...line, status, opcRequestId, durationMs });
+          return { status, headers: responseHeaders, body, opcRequestId, ctx };
+        }
+        failure = status >= 300 && status < 400 ? redirectFailure(status, responseHeaders, opcRequestId) : { status, opcRequestId, ...serviceError(status, body) };
+        this.log({ ...line, status, code: failure.code, opcRequestId, durationMs });
+      } else {
+        if (call.signal?.aborted) throw call.signal.reason;
+        failure = noResponseFailure(outcome.error, this.attemptTimeoutMs);
+        this.log({ ...line, code: failure.code, durationMs, error: `${failure.code}: ${failure.serviceMessage}` });
+      }
+
+      const error = toError(ctx, failure);
+      if (!error.details.retryable) {
+        const worthRetrying = failure.kind === undefined && classify(failure.status, failure.code).retryable;
+        const why = worthRetrying ? "a POST without opc-retry-token is not retried" : `${describeStatus(failure)} is not retried`;
+        throw this.giveUp(error, why);
+      }
+      const timing = {
+        attempt,
+        retryAfterMs: parseRetryAfter(headerValue("response" in outcome ? outcome.response.headers : {}, "retry-after"), Date.now()),
+        elapsedMs: this.now() - started,
+        policy: this.policy,
+      };
+      const wait = nextDelayMs({ ...timing, random: this.random });
+      if (wait === undefined) throw this.giveUp(error, stopReason(timing) ?? "no retry left");
+      this.log({ event: "retry", operation: call.operation, attempt, delayMs: Math.round(wait), reason: describeStatus(failure) });
+      try {
+        await this.sleep(wait, call.signal);
+      } catch (e) {
+        throw call.signal?.aborted ? call.signal.reason : e;
+      }
+    }
+  }
+
+  private async attempt(url: string, call: Call, headers: Record<string, string>): Promise<Outcome> {
+    try {
+      const response = await got(url, {
+        method: call.method,
+        headers,
+        body: call.method === "POST" ? (call.body ?? "") : undefined,
+        // The signature covers host and path: a redirect cannot be followed with it.
+        followRedirect: false,
+        http2: false,
+        throwHttpErrors: false,
+        retry: { limit: 0 },
+        timeout: { request: this.attemptTimeoutMs },
+        agent: { http: this.httpAgent, https: this.httpsAgent },
+        responseType: "text",
+        signal: call.signal,
+      });
+      return { response: { statusCode: response.statusCode, headers: response.headers, body: response.body } };
+    } catch (e) {
+      // Only plain facts leave this block: got's error object holds the signed request headers.
+      const err = e as { name?: string; code?: string; message?: string };
+      const name = String(err.name ?? "Error");
+      return {
+        error: {
+          name,
+          code: String(err.code ?? "NetworkError"),
+          message: String(err.message ?? "").split("\n")[0]?.slice(0, 300) ?? "",
+          timeout: name === "TimeoutError",
+        },
+      };
+    }
+  }
+
+  private giveUp(error: QueryServiceError, reason: string): QueryServiceError {
+    this.log({ event: "give-up", operation: error.details.operation, attempt: error.details.attempts, reason });
+    return error;
+  }
+
+  private log(line: ClientLogLine): void {
+    try {
+      this.logger?.(line);
+    } catch {
+      // A failing logger must not change the outcome of a request.
+    }
+  }
+}
+
+function executionPath(projectId: string, queryExecutionId: string): string {
+  const project = encodeURIComponent(validateId("projectId", projectId));
+  const execution = encodeURIComponent(validateId("queryExecutionId", queryExecutionId));
+  return `${API_VERSION}/projects/${project}/queryExecutions/${execution}`;
+}
+
+/** encodeURIComponent, so a space is %20 (the signature covers the query as sent). */
+function listQueryString(q: ListQuery, page: string | undefined): string {
+  const pairs: Array<[string, string | number | undefined]> = [
+    ["lifecycleState", q.lifecycleState],
+    ["limit", q.limit ?? 100],
+    ["name", q.name],
+    ["page", page],
+    ["sortBy", q.sortBy],
+    ["sortOrder", q.sortOrder],
+  ];
+  const parts = pairs.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`);
+  return `?${parts.join("&")}`;
+}
+
+function readExecution(answer: Answer, value: unknown, what: string): QueryExecution {
+  const object = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  if (!object) throw malformed(answer, `${what} is not a JSON object`);
+  for (const field of ["id", "lifecycleState"]) {
+    if (typeof object[field] !== "string") throw malformed(answer, `${what} has no string ${field}`);
+  }
+  return object as QueryExecution;
+}
+
+function malformed(answer: Answer, message: string): QueryServiceError {
+  return toError(answer.ctx, { status: answer.status, code: "MalformedResponse", serviceMessage: message, opcRequestId: answer.opcRequestId, kind: "Malformed" });
+}
+
+function serviceError(status: number, body: string): { code: string; serviceMessage: string } {
+  const { code, message } = parseErrorBody(status, body);
+  return { code, serviceMessage: message };
+}
+
+function redirectFailure(status: number, headers: IncomingHttpHeaders, opcRequestId: string): Failure {
+  const location = headerValue(headers, "location") ?? "";
+  let shown = "";
+  try {
+    const url = new URL(location);
+    shown = `${url.origin}${url.pathname}`; // no userinfo, no query
+  } catch {
+    shown = location.slice(0, 200);
+  }
+  return {
+    status,
+    code: "Redirect",
+    serviceMessage: `redirect to ${shown || "(no location)"}`,
+    opcRequestId,
+    nextStep: "The endpoint redirects and redirects are not followed (the signature covers host and path): set endpoint to the URL that answers directly.",
+  };
+}
+
+function describeStatus(f: Failure): string {
+  return f.status === undefined ? f.code : `${f.status} ${f.code}`;
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function trustedCertificates(ca: string | string[] | undefined): string[] | undefined {
+  if (ca === undefined) return undefined;
+  // `ca` replaces Node's trust store, so the defaults are passed along with the extra ones.
+  const defaults = typeof tls.getCACertificates === "function" ? tls.getCACertificates("default") : [...tls.rootCertificates];
+  return [...defaults, ...(Array.isArray(ca) ? ca : [ca])];
+}
+
+let cachedUserAgent: string | undefined;
+
+/** `<package>/<version> (Node.js v24…; linux)`, read once from this package's package.json. */
+function userAgent(): string {
+  cachedUserAgent ??= `${packageIdentity()} (Node.js ${process.version}; ${process.platform})`;
+  return cachedUserAgent;
+}
+
+function packageIdentity(): string {
+  // From provider/client/ in the sources and dist/provider/client/ when built: walk up.
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      if (pkg.name && pkg.version) return `${pkg.name}/${pkg.version}`;
+    } catch {
+      // not here; keep walking
+    }
+    if (dirname(dir) === dir) return "oci-query-service-client/unknown";
+  }
+}

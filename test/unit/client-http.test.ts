@@ -1,0 +1,600 @@
+// The client against a tiny node:http server that records what it received and checks each
+// signature with http-signature, independently of oci-common.
+
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { createServer as createHttpServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { inspect } from "node:util";
+import httpSignature from "http-signature";
+import { generate } from "selfsigned";
+import { ConfigurationError, InvalidArgumentError, QueryServiceError } from "../../provider/client/errors";
+import { QueryServiceClient } from "../../provider/client/query-service-client";
+import type { ClientLogLine, QueryServiceClientOptions } from "../../provider/client/types";
+
+const PROJECT = "ocid1.queryserviceproject.oc1.iad.p1";
+const EXEC = "ocid1.queryexecution.oc1.iad.e1";
+const EXEC_PATH = `/20210831/projects/${PROJECT}/queryExecutions/${EXEC}`;
+const CANCEL_PATH = `${EXEC_PATH}/actions/cancel`;
+const EMPTY_SHA256 = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+
+// Generated per run; never written to the repository.
+const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const privateKey = keys.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+const publicKey = keys.publicKey.export({ type: "spki", format: "pem" }).toString();
+const keyLine = privateKey.split("\n")[1] ?? "";
+const credentials = { tenancy: "ocid1.tenancy.oc1..t", user: "ocid1.user.oc1..u", fingerprint: "12:34", privateKey };
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** undefined when the signature checks out; otherwise what is wrong with it. */
+  signatureProblem?: string;
+}
+
+type Reply = (req: IncomingMessage, res: ServerResponse) => void;
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
+  return (_req, res) => {
+    res.writeHead(status, { "content-type": "application/json", "opc-request-id": `srv-${status}`, ...headers });
+    res.end(body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body));
+  };
+}
+const serviceError = (status: number, code: string, message = `${code} happened`, headers: Record<string, string> = {}) =>
+  json(status, { code, message }, headers);
+const execution = (state = "IN_PROGRESS", etag = "etag-1") =>
+  json(200, { id: EXEC, lifecycleState: state, name: "q", timeCreated: "2026-11-05T10:00:00Z", extra: { kept: true } }, { etag });
+const accepted = json(202, undefined);
+const hang: Reply = () => undefined;
+const drop: Reply = (req) => req.socket.destroy();
+
+function checkSignature(req: IncomingMessage, body: string): string | undefined {
+  try {
+    // The types say ClientRequest; the library reads a server-side request (method, url, headers).
+    const parsed = httpSignature.parseRequest(req as never, { clockSkew: 300 });
+    if (!httpSignature.verifySignature(parsed, publicKey)) return "signature does not verify";
+    const signed: string[] = parsed.params.headers;
+    const required = ["x-date", "(request-target)", "host"];
+    if (req.method === "POST") {
+      required.push("content-type", "content-length", "x-content-sha256");
+      if (req.headers["x-content-sha256"] !== createHash("sha256").update(body).digest("base64")) return "x-content-sha256 is not the body's";
+      if (req.headers["content-length"] !== String(Buffer.byteLength(body))) return "content-length is not the body's";
+    }
+    const missing = required.filter((h) => !signed.includes(h));
+    return missing.length > 0 ? `unsigned: ${missing.join(", ")}` : undefined;
+  } catch (e) {
+    return String(e);
+  }
+}
+
+let server: Server;
+let baseUrl: string;
+let seen: Seen[];
+let replies: Reply[];
+let connections: number;
+let clients: QueryServiceClient[];
+
+function listen(s: Server): Promise<string> {
+  return new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve(`127.0.0.1:${(s.address() as AddressInfo).port}`)));
+}
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    const body = Buffer.concat(chunks).toString("utf8");
+    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body, signatureProblem: checkSignature(req, body) });
+    const reply = replies.shift() ?? serviceError(599, "NoReplyQueued");
+    reply(req, res);
+  });
+}
+
+beforeEach(async () => {
+  seen = [];
+  replies = [];
+  connections = 0;
+  clients = [];
+  server = createHttpServer(handle);
+  server.on("connection", () => connections++);
+  baseUrl = `http://${await listen(server)}`;
+});
+
+afterEach(async () => {
+  for (const c of clients) c.close();
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function setUp(options: Partial<QueryServiceClientOptions> = {}) {
+  const sleeps: number[] = [];
+  const lines: ClientLogLine[] = [];
+  const client = new QueryServiceClient({
+    endpoint: baseUrl,
+    credentials,
+    attemptTimeoutMs: 5000,
+    random: () => 0.5,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    logger: (line) => lines.push(line),
+    ...options,
+  });
+  clients.push(client);
+  return { client, sleeps, lines };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<QueryServiceError> {
+  const e = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(QueryServiceError);
+  return e as QueryServiceError;
+}
+
+describe("getQueryExecution", () => {
+  test("returns the execution, its etag and the service's request id, keeping unknown fields", async () => {
+    replies.push(execution("IN_PROGRESS", '"etag-7"'));
+    const { client } = setUp();
+    const result = await client.getQueryExecution(PROJECT, EXEC);
+    expect(result).toEqual({
+      execution: expect.objectContaining({ id: EXEC, lifecycleState: "IN_PROGRESS", extra: { kept: true } }),
+      etag: '"etag-7"',
+      opcRequestId: "srv-200",
+    });
+  });
+
+  test("sends a signed GET with accept, user-agent and a fresh opc-request-id", async () => {
+    replies.push(execution());
+    const { client } = setUp();
+    await client.getQueryExecution(PROJECT, EXEC);
+    expect(seen).toHaveLength(1);
+    const [req] = seen;
+    expect(req).toMatchObject({ method: "GET", url: EXEC_PATH, signatureProblem: undefined });
+    expect(req?.headers.accept).toBe("application/json");
+    expect(req?.headers["user-agent"]).toMatch(/^pulumi-oci-query-execution-cancellation\/\d+\.\d+\.\d+ \(Node\.js v\d+/);
+    expect(req?.headers["opc-request-id"]).toMatch(/^[A-Za-z0-9-]{16,}$/);
+    expect(req?.headers.authorization).toContain(`keyId="${credentials.tenancy}/${credentials.user}/${credentials.fingerprint}"`);
+  });
+
+  test("percent-encodes path segments and the signature covers them", async () => {
+    replies.push(json(200, { id: "e 1", lifecycleState: "SUCCEEDED" }, { etag: "e" }));
+    const { client } = setUp();
+    await client.getQueryExecution("p/1 x", "e?1#");
+    expect(seen[0]?.url).toBe("/20210831/projects/p%2F1%20x/queryExecutions/e%3F1%23");
+    expect(seen[0]?.signatureProblem).toBeUndefined();
+  });
+
+  test("is checked by a server that rejects another key's signature", async () => {
+    replies.push(execution());
+    const other = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+    const { client } = setUp({ credentials: { ...credentials, privateKey: other } });
+    await client.getQueryExecution(PROJECT, EXEC);
+    expect(seen[0]?.signatureProblem).toBe("signature does not verify");
+  });
+
+  test("keeps a path prefix of the endpoint", async () => {
+    replies.push(execution());
+    const { client } = setUp({ endpoint: `${baseUrl}/gateway/qs/` });
+    await client.getQueryExecution(PROJECT, EXEC);
+    expect(seen[0]?.url).toBe(`/gateway/qs${EXEC_PATH}`);
+    expect(seen[0]?.signatureProblem).toBeUndefined();
+  });
+
+  test("reuses one kept-alive connection for consecutive requests", async () => {
+    replies.push(execution(), execution());
+    const { client } = setUp();
+    await client.getQueryExecution(PROJECT, EXEC);
+    await client.getQueryExecution(PROJECT, EXEC);
+    expect(connections).toBe(1);
+  });
+
+  test.each([
+    ["no etag header", json(200, { id: EXEC, lifecycleState: "IN_PROGRESS" }), /no etag header/],
+    ["a body that is not JSON", json(200, "<html>hello</html>", { etag: "e" }), /the body is not a JSON object/],
+    ["a JSON array", json(200, [], { etag: "e" }), /the body is not a JSON object/],
+    ["no lifecycleState", json(200, { id: EXEC }, { etag: "e" }), /the body has no string lifecycleState/],
+    ["a numeric id", json(200, { id: 7, lifecycleState: "FAILED" }, { etag: "e" }), /the body has no string id/],
+  ])("fails as Malformed on %s, without retrying", async (_what, reply, message) => {
+    replies.push(reply);
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.kind).toBe("Malformed");
+    expect(e.details).toMatchObject({ status: 200, code: "MalformedResponse", retryable: false, attempts: 1 });
+    expect(e.message).toMatch(message);
+    expect(seen).toHaveLength(1);
+  });
+});
+
+describe("retries", () => {
+  test.each([
+    [429, "TooManyRequests"],
+    [500, "InternalServerError"],
+    [502, "BadGateway"],
+    [503, "ServiceUnavailable"],
+    [504, "GatewayTimeout"],
+    [409, "IncorrectState"],
+  ])("retries %i %s, then succeeds", async (status, code) => {
+    replies.push(serviceError(status, code), execution());
+    const { client, sleeps } = setUp();
+    const result = await client.getQueryExecution(PROJECT, EXEC);
+    expect(result.etag).toBe("etag-1");
+    expect(seen).toHaveLength(2);
+    expect(sleeps).toEqual([500]);
+  });
+
+  test("retries a dropped connection, then succeeds", async () => {
+    replies.push(drop, execution());
+    const { client } = setUp();
+    await expect(client.getQueryExecution(PROJECT, EXEC)).resolves.toMatchObject({ etag: "etag-1" });
+    expect(seen).toHaveLength(2);
+  });
+
+  test("retries an attempt that times out, then succeeds", async () => {
+    replies.push(hang, execution());
+    const { client } = setUp({ attemptTimeoutMs: 150 });
+    await expect(client.getQueryExecution(PROJECT, EXEC)).resolves.toMatchObject({ etag: "etag-1" });
+    expect(seen).toHaveLength(2);
+  });
+
+  test("fails as Timeout when every attempt times out", async () => {
+    replies.push(hang, hang);
+    const { client } = setUp({ attemptTimeoutMs: 100, retry: { maxAttempts: 2 } });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details).toMatchObject({ kind: "Timeout", code: "Timeout", status: undefined, attempts: 2, opcRequestId: "", retryable: true });
+    expect(e.message).toContain("no answer within 100 ms");
+    expect(e.cause).toEqual({ name: "TimeoutError", code: "ETIMEDOUT" });
+  });
+
+  test("waits with capped exponential backoff and gives up after maxAttempts", async () => {
+    replies.push(...Array.from({ length: 5 }, () => serviceError(503, "ServiceUnavailable")));
+    const { client, sleeps } = setUp({ random: () => 1, retry: { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 500 } });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(sleeps).toEqual([100, 200, 400, 500]);
+    expect(seen).toHaveLength(5);
+    expect(e.details).toMatchObject({ kind: "ServerError", status: 503, attempts: 5, retryable: true });
+    expect(e.message).toContain("5 attempts");
+  });
+
+  test("honours Retry-After in seconds", async () => {
+    replies.push(serviceError(429, "TooManyRequests", "slow down", { "retry-after": "3" }), execution());
+    const { client, sleeps } = setUp();
+    await client.getQueryExecution(PROJECT, EXEC);
+    expect(sleeps).toEqual([3000]);
+  });
+
+  test("honours Retry-After as an HTTP-date", async () => {
+    const at = new Date(Date.now() + 6000).toUTCString();
+    replies.push(serviceError(503, "ServiceUnavailable", "busy", { "retry-after": at }), execution());
+    const { client, sleeps } = setUp();
+    await client.getQueryExecution(PROJECT, EXEC);
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThan(4000);
+    expect(sleeps[0]).toBeLessThanOrEqual(6000);
+  });
+
+  test("stops when Retry-After asks for more than the budget left", async () => {
+    replies.push(serviceError(503, "ServiceUnavailable", "busy", { "retry-after": "600" }));
+    const { client, sleeps, lines } = setUp({ retry: { totalBudgetMs: 10000 } });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details.attempts).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect(lines.at(-1)).toMatchObject({ event: "give-up", reason: expect.stringMatching(/Retry-After asks for 600000 ms/) });
+  });
+
+  test("clips the last wait to the time budget and stops when it is spent", async () => {
+    let clock = 0;
+    replies.push(...Array.from({ length: 10 }, () => serviceError(500, "InternalServerError")));
+    const { client, sleeps } = setUp({
+      random: () => 1,
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      retry: { maxAttempts: 10, baseDelayMs: 1000, maxDelayMs: 30000, totalBudgetMs: 5000 },
+    });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(sleeps).toEqual([1000, 2000, 2000]);
+    expect(seen).toHaveLength(4);
+    expect(e.details.attempts).toBe(4);
+  });
+
+  test.each([
+    [400, "InvalidParameter", "Invalid"],
+    [401, "NotAuthenticated", "NotAuthenticated"],
+    [403, "NotAuthorized", "NotAuthorized"],
+    [404, "NotAuthorizedOrNotFound", "NotFound"],
+    [409, "Conflict", "Conflict"],
+    [412, "NoEtagMatch", "EtagMismatch"],
+    [501, "MethodNotImplemented", "NotImplemented"],
+  ])("does not retry %i %s", async (status, code, kind) => {
+    replies.push(serviceError(status, code), execution());
+    const { client, sleeps } = setUp();
+    const e = await rejection(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "tok-1" }));
+    expect(seen).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(e.details).toMatchObject({ kind, status, code, attempts: 1, retryable: false, serviceMessage: `${code} happened` });
+  });
+
+  test("does not follow a redirect", async () => {
+    replies.push(json(302, "", { location: `${baseUrl}/elsewhere?sig=secret` }));
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(seen.map((r) => r.url)).toEqual([EXEC_PATH]);
+    expect(e.details).toMatchObject({ kind: "Malformed", status: 302, code: "Redirect", attempts: 1 });
+    expect(e.message).toContain(`redirect to ${baseUrl}/elsewhere`);
+    expect(e.message).not.toContain("secret");
+    expect(e.details.nextStep).toMatch(/set endpoint to the URL that answers directly/);
+  });
+
+  test("logs one line per attempt and per retry or give-up decision", async () => {
+    replies.push(serviceError(503, "ServiceUnavailable"), serviceError(404, "NotAuthorizedOrNotFound"));
+    const { client, lines } = setUp();
+    await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(lines).toEqual([
+      expect.objectContaining({ event: "attempt", operation: "GetQueryExecution", method: "GET", path: EXEC_PATH, attempt: 1, status: 503, code: "ServiceUnavailable", opcRequestId: "srv-503" }),
+      { event: "retry", operation: "GetQueryExecution", attempt: 1, delayMs: 500, reason: "503 ServiceUnavailable" },
+      expect.objectContaining({ event: "attempt", attempt: 2, status: 404 }),
+      { event: "give-up", operation: "GetQueryExecution", attempt: 2, reason: "404 NotAuthorizedOrNotFound is not retried" },
+    ]);
+    expect(lines[0]).toHaveProperty("clientRequestId", seen[0]?.headers["opc-request-id"]);
+    expect(JSON.stringify(lines)).not.toMatch(/authorization|Signature/i);
+  });
+});
+
+describe("cancelQueryExecution", () => {
+  test("sends an empty signed POST with if-match and the retry token", async () => {
+    replies.push(accepted);
+    const { client } = setUp();
+    const result = await client.cancelQueryExecution(PROJECT, EXEC, { ifMatch: "etag-1", retryToken: "tok-1" });
+    expect(result).toEqual({ opcRequestId: "srv-202", attempts: 1 });
+    const [req] = seen;
+    expect(req).toMatchObject({ method: "POST", url: CANCEL_PATH, body: "", signatureProblem: undefined });
+    expect(req?.headers).toMatchObject({
+      "if-match": "etag-1",
+      "opc-retry-token": "tok-1",
+      "content-length": "0",
+      "content-type": "application/json",
+      "x-content-sha256": EMPTY_SHA256,
+    });
+  });
+
+  test("sends no if-match or token when none is given", async () => {
+    replies.push(accepted);
+    const { client } = setUp();
+    await client.cancelQueryExecution(PROJECT, EXEC);
+    expect(seen[0]?.headers).not.toHaveProperty("if-match");
+    expect(seen[0]?.headers).not.toHaveProperty("opc-retry-token");
+  });
+
+  test("does not retry a POST without a retry token, and says the outcome is unknown", async () => {
+    replies.push(serviceError(503, "ServiceUnavailable"), accepted);
+    const { client, lines } = setUp();
+    const e = await rejection(client.cancelQueryExecution(PROJECT, EXEC));
+    expect(seen).toHaveLength(1);
+    expect(e.details).toMatchObject({ kind: "ServerError", retryable: false, attempts: 1 });
+    expect(e.details.nextStep).toMatch(/may or may not have taken effect/);
+    expect(lines.at(-1)).toMatchObject({ event: "give-up", reason: "a POST without opc-retry-token is not retried" });
+  });
+
+  test("does not retry a dropped POST without a retry token", async () => {
+    replies.push(drop, accepted);
+    const { client } = setUp();
+    const e = await rejection(client.cancelQueryExecution(PROJECT, EXEC));
+    expect(seen).toHaveLength(1);
+    expect(e.details).toMatchObject({ kind: "Network", status: undefined, retryable: false });
+  });
+
+  describe("with a fake clock", () => {
+    beforeEach(() => {
+      jest.useFakeTimers({
+        now: Date.parse("2026-11-05T10:00:00Z"),
+        doNotFake: ["hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"],
+      });
+    });
+    afterEach(() => jest.useRealTimers());
+
+    test("re-signs every attempt and sends the same retry token each time", async () => {
+      replies.push(serviceError(503, "ServiceUnavailable"), serviceError(503, "ServiceUnavailable"), accepted);
+      const { client } = setUp({
+        random: () => 1,
+        sleep: async (ms) => {
+          jest.setSystemTime(Date.now() + ms); // the backoff passes, so the x-date must move on
+        },
+      });
+      const result = await client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "tok-1" });
+      expect(result.attempts).toBe(3);
+      expect(seen.map((r) => r.headers["opc-retry-token"])).toEqual(["tok-1", "tok-1", "tok-1"]);
+      expect(seen.map((r) => r.signatureProblem)).toEqual([undefined, undefined, undefined]);
+      expect(seen.map((r) => r.headers["x-date"])).toEqual([
+        "Thu, 05 Nov 2026 10:00:00 GMT",
+        "Thu, 05 Nov 2026 10:00:01 GMT",
+        "Thu, 05 Nov 2026 10:00:03 GMT",
+      ]);
+      expect(new Set(seen.map((r) => r.headers.authorization)).size).toBe(3);
+      expect(new Set(seen.map((r) => r.headers["opc-request-id"])).size).toBe(3);
+    });
+  });
+});
+
+describe("listQueryExecutions", () => {
+  const item = (id: string) => ({ id, lifecycleState: "IN_PROGRESS", name: "nightly report" });
+
+  test("follows opc-next-page across three pages with %20-encoded query strings", async () => {
+    replies.push(
+      json(200, { items: [item("a"), item("b")] }, { "opc-next-page": "tok 2/b" }),
+      json(200, { items: [item("c"), item("d")] }, { "opc-next-page": "tok+3" }),
+      json(200, { items: [item("e")], extra: 1 }),
+    );
+    const { client } = setUp();
+    const ids: string[] = [];
+    for await (const execution of client.listQueryExecutions(PROJECT, { name: "nightly report", lifecycleState: "IN_PROGRESS", limit: 2 })) {
+      ids.push(execution.id);
+    }
+    expect(ids).toEqual(["a", "b", "c", "d", "e"]);
+    const base = `/20210831/projects/${PROJECT}/queryExecutions?lifecycleState=IN_PROGRESS&limit=2&name=nightly%20report`;
+    expect(seen.map((r) => r.url)).toEqual([
+      `${base}&sortBy=timeCreated&sortOrder=DESC`,
+      `${base}&page=tok%202%2Fb&sortBy=timeCreated&sortOrder=DESC`,
+      `${base}&page=tok%2B3&sortBy=timeCreated&sortOrder=DESC`,
+    ]);
+    expect(seen.every((r) => r.signatureProblem === undefined)).toBe(true);
+  });
+
+  test("always sends limit, sortBy and sortOrder", async () => {
+    replies.push(json(200, { items: [] }));
+    const { client } = setUp();
+    for await (const _ of client.listQueryExecutions(PROJECT, { sortOrder: "ASC", sortBy: "displayName" })) {
+      // empty
+    }
+    expect(seen[0]?.url).toBe(`/20210831/projects/${PROJECT}/queryExecutions?limit=100&sortBy=displayName&sortOrder=ASC`);
+  });
+
+  test("checks the filters when called, before any request", () => {
+    const { client } = setUp();
+    expect(() => client.listQueryExecutions(PROJECT, { limit: 0 })).toThrow(InvalidArgumentError);
+    expect(() => client.listQueryExecutions("", {})).toThrow(InvalidArgumentError);
+    expect(seen).toHaveLength(0);
+  });
+
+  test.each([
+    ["a body without items", json(200, { data: [] }), /not an object with an items array/],
+    ["an item without lifecycleState", json(200, { items: [{ id: "a" }] }), /items\[0\] has no string lifecycleState/],
+    ["a page token that repeats", json(200, { items: [] }, { "opc-next-page": "p" }), /repeats the page just read/],
+  ])("fails as Malformed on %s", async (_what, reply, message) => {
+    replies.push(reply, reply);
+    const { client } = setUp();
+    const drain = async () => {
+      for await (const _ of client.listQueryExecutions(PROJECT)) {
+        // drain
+      }
+    };
+    const e = await rejection(drain());
+    expect(e.kind).toBe("Malformed");
+    expect(e.message).toMatch(message);
+  });
+});
+
+describe("arguments and configuration", () => {
+  test("checks ids and the retry token before any request", async () => {
+    const { client } = setUp();
+    await expect(client.getQueryExecution(PROJECT, "a\nb")).rejects.toThrow(InvalidArgumentError);
+    await expect(client.cancelQueryExecution("", EXEC)).rejects.toThrow(expect.objectContaining({ argument: "projectId" }));
+    await expect(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "has space" })).rejects.toThrow(
+      expect.objectContaining({ argument: "retryToken" }),
+    );
+    expect(seen).toHaveLength(0);
+  });
+
+  test("refuses plain http to a host that is not loopback", () => {
+    expect(() => new QueryServiceClient({ endpoint: "http://qs.example.com", credentials })).toThrow(ConfigurationError);
+  });
+
+  test("reads credentials on the first request, failing with the setting named and nothing sent", async () => {
+    const client = new QueryServiceClient({ endpoint: baseUrl, configFile: "/nonexistent/oci/config" });
+    clients.push(client);
+    await expect(client.getQueryExecution(PROJECT, EXEC)).rejects.toMatchObject({ name: "ConfigurationError", setting: "configFile" });
+    expect(seen).toHaveLength(0);
+  });
+
+  test("rejects an attempt timeout that is not positive", () => {
+    expect(() => new QueryServiceClient({ endpoint: baseUrl, credentials, attemptTimeoutMs: 0 })).toThrow(
+      expect.objectContaining({ setting: "attemptTimeoutMs" }),
+    );
+  });
+});
+
+describe("errors", () => {
+  test("name status, code, message, opc-request-id, attempts and the next step", async () => {
+    replies.push(json(404, { code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found.", extra: 1 }, { "opc-request-id": "A1B2/C3" }));
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.message).toBe(
+      `GetQueryExecution failed: 404 NotAuthorizedOrNotFound "Authorization failed or requested resource not found." ` +
+        `(GET ${EXEC_PATH}, opc-request-id A1B2/C3, 1 attempt). ${e.details.nextStep}`,
+    );
+    expect(e.details.nextStep).toMatch(/Check projectId and queryExecutionId, and that an IAM policy/);
+    expect(e.details.clientRequestId).toBe(seen[0]?.headers["opc-request-id"]);
+  });
+
+  test("never contain the authorization header or key material", async () => {
+    replies.push(serviceError(401, "NotAuthenticated"));
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    const authorization = String(seen[0]?.headers.authorization);
+    const signature = /signature="([^"]+)"/.exec(authorization)?.[1] ?? "missing";
+    const everything = [String(e), e.stack, JSON.stringify(e), JSON.stringify(e.details), inspect(e, { depth: 10, showHidden: true })].join("\n");
+    for (const secret of [authorization, signature, keyLine, "BEGIN RSA"]) {
+      expect(everything).not.toContain(secret);
+    }
+    expect(e.details.nextStep).toMatch(/fingerprint .* clock/);
+  });
+
+  test("still give the status when an error body is not JSON", async () => {
+    replies.push(json(400, "<html><body>Request   rejected by proxy</body></html>", { "content-type": "text/html" }));
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details).toMatchObject({ status: 400, code: "BadRequest", kind: "Invalid" });
+    expect(e.message).toContain("Request rejected by proxy");
+  });
+
+  test("keep only the name and code of a network failure as the cause", async () => {
+    const client = new QueryServiceClient({ endpoint: "http://127.0.0.1:1", credentials, retry: { maxAttempts: 1 } });
+    clients.push(client);
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details).toMatchObject({ kind: "Network", code: "ECONNREFUSED", opcRequestId: "" });
+    expect(e.cause).toEqual({ name: "RequestError", code: "ECONNREFUSED" });
+    expect(e.message).toContain("client request id");
+  });
+});
+
+describe("abort", () => {
+  test("a signal ends a backoff wait", async () => {
+    replies.push(serviceError(503, "ServiceUnavailable", "busy", { "retry-after": "60" }));
+    const { client } = setUp({ sleep: undefined });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    const started = Date.now();
+    await expect(client.getQueryExecution(PROJECT, EXEC, { signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(seen).toHaveLength(1);
+  });
+
+  test("a signal ends a request in flight", async () => {
+    replies.push(hang);
+    const { client } = setUp();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 50);
+    await expect(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "t", signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+  });
+});
+
+describe("TLS", () => {
+  test("verifies certificates and trusts the extra CAs given as ca", async () => {
+    const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
+      keySize: 2048,
+      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
+    });
+    const tlsServer = createHttpsServer({ key: pems.private, cert: pems.cert }, handle);
+    const endpoint = `https://${await listen(tlsServer)}`;
+    try {
+      replies.push(execution());
+      const untrusting = setUp({ endpoint });
+      const e = await rejection(untrusting.client.getQueryExecution(PROJECT, EXEC));
+      expect(e.details).toMatchObject({ kind: "Network", attempts: 1, retryable: false });
+      expect(e.details.nextStep).toMatch(/TLS certificate is not trusted/);
+      expect(seen).toHaveLength(0);
+
+      const trusting = setUp({ endpoint, ca: pems.cert });
+      await expect(trusting.client.getQueryExecution(PROJECT, EXEC)).resolves.toMatchObject({ etag: "etag-1" });
+      expect(seen[0]?.signatureProblem).toBeUndefined();
+    } finally {
+      for (const c of clients) c.close();
+      tlsServer.closeAllConnections();
+      await new Promise((resolve) => tlsServer.close(resolve));
+    }
+  });
+});
