@@ -1,0 +1,46 @@
+// What Pulumi writes into state for every resource: the serialized provider. It must stay a small
+// trampoline that runs the installed implementation (dist/, built by `npm test` before jest).
+
+import * as pulumi from "@pulumi/pulumi";
+import requireFromString = require("require-from-string");
+import { cancellationProvider } from "../../provider/provider";
+
+async function serialized(): Promise<string> {
+  const provider = cancellationProvider; // captured exactly as pulumi.dynamic.Resource captures it
+  return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
+}
+
+describe("serialized provider", () => {
+  test("stays under 1.5 KB per resource", async () => {
+    const text = await serialized();
+    process.stdout.write(`serialized provider: ${text.length} bytes\n`);
+    expect(text.length).toBeLessThan(1500);
+  });
+
+  test("holds no code of the implementation, only the forwarder", async () => {
+    const text = await serialized();
+    expect(text).toContain('"pulumi-oci-query-execution-cancellation/implementation"');
+    expect(text).not.toMatch(/opc-retry-token|createHash|QueryServiceClient|got/);
+  });
+
+  test("deserialized as the plugin does, reaches the installed implementation by package name", async () => {
+    const provider = requireFromString(await serialized()).handler() as pulumi.dynamic.ResourceProvider;
+    const check = await provider.check!({}, { projectId: "p", queryExecutionId: "q", waitTimeoutSeconds: 5 });
+    expect(check).toEqual({
+      inputs: {
+        projectId: "p",
+        queryExecutionId: "q",
+        triggers: [],
+        waitForTerminalState: false,
+        waitTimeoutSeconds: 5,
+        onAlreadyTerminal: "succeed",
+        onNotFound: "fail",
+      },
+    });
+    const diff = await provider.diff!("id", { projectId: "p", queryExecutionId: "q" }, { projectId: "p", queryExecutionId: "q", triggers: [1] });
+    expect(diff.replaces).toEqual(["triggers"]);
+    const update = await provider.update!("id", { projectId: "p", queryExecutionId: "q", outcome: "NOT_FOUND" }, { projectId: "p", queryExecutionId: "q" });
+    expect(update.outs).toMatchObject({ outcome: "NOT_FOUND", projectId: "p" });
+    expect(provider.delete).toBeUndefined();
+  });
+});
