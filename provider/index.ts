@@ -6,8 +6,15 @@ export { cancellationProvider } from "./provider.js";
 export type { CancelOutcome } from "./cancel.js";
 export type { CancellationOutputs } from "./implementation.js";
 
-// Finding executions (cleanup stacks)
+// Finding executions, and cleanup stacks
 export { listQueryExecutions, type ListQueryExecutionsArgs } from "./list.js";
+export {
+  QueryExecutionCleanup,
+  planCleanup,
+  type QueryExecutionCleanupArgs,
+  type CleanupFilter,
+  type CleanupPlan,
+} from "./cleanup.js";
 
 // The Query Service client
 export { QueryServiceClient } from "./client/query-service-client.js";
