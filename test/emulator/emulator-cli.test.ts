@@ -1,0 +1,112 @@
+// The `oci-query-service-emulator` CLI as a user runs it: a child process that prints how to
+// reach it and stops cleanly on SIGTERM. The emulator's sources are transpiled to a temp dir
+// first, so the test needs no build of the whole package.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { DefaultRequestSigner, ConfigFileAuthenticationDetailsProvider } from "oci-common";
+import * as ts from "typescript";
+import { send } from "../helpers/with-emulator.js";
+
+const repo = resolve(__dirname, "../..");
+let outDir: string;
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), "emulator-cli-"));
+  for (const file of await readdir(join(repo, "emulator"))) {
+    if (!file.endsWith(".ts")) continue;
+    const source = await readFile(join(repo, "emulator", file), "utf8");
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    });
+    await writeFile(join(outDir, file.replace(/\.ts$/, ".js")), outputText);
+  }
+});
+
+afterAll(async () => {
+  await rm(outDir, { recursive: true, force: true });
+});
+
+function startCli(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: join(repo, "node_modules") };
+  delete env["NODE_OPTIONS"];
+  const child = spawn(process.execPath, [join(outDir, "cli.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  child.stderr!.on("data", (c: Buffer) => (out += c.toString("utf8")));
+  const exited = new Promise<number | null>((res) => child.on("exit", (code) => res(code)));
+  return { child, output: () => out, exited };
+}
+
+async function waitFor(output: () => string, text: string, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!output().includes(text)) {
+    if (Date.now() > until) throw new Error(`Timed out waiting for ${JSON.stringify(text)}; output so far:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("oci-query-service-emulator CLI", () => {
+  test("starts with a shebang line, prints the endpoint, config file, project and seeded ids, serves signed requests and stops on SIGTERM", async () => {
+    expect((await readFile(join(repo, "emulator", "cli.ts"), "utf8")).split("\n")[0]).toBe("#!/usr/bin/env node");
+    const cli = startCli(["--port", "0", "--seed", "2", "--cancel-delay-ms", "100"]);
+    try {
+      await waitFor(cli.output, "Press Ctrl-C to stop.");
+      const out = cli.output();
+      const endpoint = /endpoint:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)![1]!;
+      const configFile = /config file:\s+(\S+)/.exec(out)![1]!;
+      const projectId = /project id:\s+(\S+)/.exec(out)![1]!;
+      expect(out).toMatch(/profile:\s+DEFAULT/);
+      expect(out).toContain(`export OCI_CONFIG_FILE=${configFile}`);
+      const ids = [...out.matchAll(/^\s{4}(ocid1\.queryexecution\.\S+)$/gm)].map((m) => m[1]!);
+      expect(ids).toHaveLength(2);
+
+      const path = `/20210831/projects/${encodeURIComponent(projectId)}/queryExecutions/${ids[0]}`;
+      const headers = new Headers();
+      const signer = new DefaultRequestSigner(new ConfigFileAuthenticationDetailsProvider(configFile, "DEFAULT"));
+      await signer.signHttpRequest({ method: "GET", uri: `${endpoint}${path}`, headers } as never);
+      const plain: Record<string, string> = {};
+      headers.forEach((v, k) => (plain[k] = v));
+      const res = await send({ url: endpoint }, { method: "GET", path, headers: plain });
+      expect([res.status, res.json().lifecycleState]).toEqual([200, "IN_PROGRESS"]);
+      await waitFor(cli.output, "GET /20210831/projects/");
+
+      cli.child.kill("SIGTERM");
+      expect(await cli.exited).toBe(0);
+      expect(cli.output()).toContain("Received SIGTERM; stopping.");
+      expect(existsSync(configFile)).toBe(false); // the default temp credentials dir is removed
+    } finally {
+      cli.child.kill("SIGKILL");
+    }
+  });
+
+  test("reuses the key in an existing --credentials-dir, so OCI_CONFIG_FILE stays valid across restarts", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "emulator-cli-creds-"));
+    try {
+      const fingerprints: string[] = [];
+      for (let run = 0; run < 2; run++) {
+        const cli = startCli(["--port", "0", "--credentials-dir", dir]);
+        await waitFor(cli.output, "Press Ctrl-C to stop.");
+        fingerprints.push(/fingerprint=(\S+)/.exec(await readFile(join(dir, "config"), "utf8"))![1]!);
+        cli.child.kill("SIGINT");
+        expect(await cli.exited).toBe(0);
+      }
+      expect(fingerprints[1]).toBe(fingerprints[0]);
+      expect(existsSync(join(dir, "config"))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("--help prints the options and exits 0; an unknown flag exits 2", async () => {
+    const help = startCli(["--help"]);
+    expect(await help.exited).toBe(0);
+    expect(help.output()).toMatch(/--seed N[\s\S]*--no-auth/);
+    const bad = startCli(["--bogus"]);
+    expect(await bad.exited).toBe(2);
+    expect(bad.output()).toMatch(/Unknown option '--bogus'/);
+  });
+});
