@@ -1,6 +1,6 @@
 // Turning a failed attempt into a QueryServiceError: its kind, its details and what to do next.
 
-import { STATUS_CODES } from "node:http";
+import { STATUS_CODES, type IncomingHttpHeaders } from "node:http";
 import { QueryServiceError, type QueryServiceErrorKind } from "./errors.js";
 import { classify, isTlsCertificateError } from "./retry.js";
 
@@ -71,13 +71,32 @@ export function noResponseFailure(error: { name: string; code: string; message: 
   };
 }
 
+/** A 3xx: redirects are not followed, so it is reported, with the target stripped of secrets. */
+export function redirectFailure(status: number, headers: IncomingHttpHeaders, opcRequestId: string): Failure {
+  const location = firstHeader(headers.location) ?? "";
+  let shown = "";
+  try {
+    const url = new URL(location);
+    shown = `${url.origin}${url.pathname}`; // no userinfo, no query
+  } catch {
+    shown = (location.split(/[?#]/)[0] ?? "").slice(0, 200); // a relative location
+  }
+  return {
+    status,
+    code: "Redirect",
+    serviceMessage: `redirect to ${shown || "(no location)"}`,
+    opcRequestId,
+    nextStep: "The endpoint redirects and redirects are not followed (the signature covers host and path): set endpoint to the URL that answers directly.",
+  };
+}
+
 /** The service's `{code, message}`; a body that is not one still yields a readable code and text. */
-export function parseErrorBody(status: number, text: string): { code: string; message: string } {
+export function parseErrorBody(status: number, text: string): { code: string; serviceMessage: string } {
   const body = parseJsonObject(text);
   const code = typeof body?.code === "string" && body.code !== "" ? body.code : reasonPhrase(status);
   const message =
     typeof body?.message === "string" ? body.message : body ? "" : text.replace(/\s+/g, " ").trim();
-  return { code, message: message.length > 1024 ? `${message.slice(0, 1024)}…` : message };
+  return { code, serviceMessage: message.length > 1024 ? `${message.slice(0, 1024)}…` : message };
 }
 
 /** A JSON object, or undefined for anything else (including arrays and invalid JSON). */
@@ -116,4 +135,8 @@ const NEXT_STEPS: Record<QueryServiceErrorKind, string> = {
 
 export function nextStep(kind: QueryServiceErrorKind): string {
   return NEXT_STEPS[kind];
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

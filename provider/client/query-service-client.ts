@@ -13,7 +13,7 @@ import got from "got";
 import { checkAuthSettings, loadAuthProvider, type AuthSettings } from "./auth.js";
 import { resolveEndpoint } from "./endpoint.js";
 import { ConfigurationError, type QueryServiceError } from "./errors.js";
-import { noResponseFailure, parseErrorBody, parseJsonObject, toError, type CallContext, type Failure } from "./failure.js";
+import { noResponseFailure, parseErrorBody, parseJsonObject, redirectFailure, toError, type CallContext, type Failure } from "./failure.js";
 import { classify, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
 import { RequestSigner } from "./signer.js";
 import type {
@@ -156,9 +156,14 @@ export class QueryServiceClient {
   }
 
   private credentials(): Promise<RequestSigner> {
-    this.signer ??= loadAuthProvider(this.authSettings, { timeoutMs: this.attemptTimeoutMs }).then((provider) => new RequestSigner(provider));
-    // A failure is not kept: the next call tries again (a file may have been fixed meanwhile).
-    this.signer.catch(() => (this.signer = undefined));
+    if (!this.signer) {
+      const loading = loadAuthProvider(this.authSettings, { timeoutMs: this.attemptTimeoutMs }).then((provider) => new RequestSigner(provider));
+      // A failure is not kept: the next call tries again (a file may have been fixed meanwhile).
+      loading.catch(() => {
+        if (this.signer === loading) this.signer = undefined;
+      });
+      this.signer = loading;
+    }
     return this.signer;
   }
 
@@ -192,7 +197,7 @@ export class QueryServiceClient {
           this.log({ ...line, status, opcRequestId, durationMs });
           return { status, headers: responseHeaders, body, opcRequestId, ctx };
         }
-        failure = status >= 300 && status < 400 ? redirectFailure(status, responseHeaders, opcRequestId) : { status, opcRequestId, ...serviceError(status, body) };
+        failure = status >= 300 && status < 400 ? redirectFailure(status, responseHeaders, opcRequestId) : { status, opcRequestId, ...parseErrorBody(status, body) };
         this.log({ ...line, status, code: failure.code, opcRequestId, durationMs });
       } else {
         if (call.signal?.aborted) throw call.signal.reason;
@@ -300,29 +305,6 @@ function readExecution(answer: Answer, value: unknown, what: string): QueryExecu
 
 function malformed(answer: Answer, message: string): QueryServiceError {
   return toError(answer.ctx, { status: answer.status, code: "MalformedResponse", serviceMessage: message, opcRequestId: answer.opcRequestId, kind: "Malformed" });
-}
-
-function serviceError(status: number, body: string): { code: string; serviceMessage: string } {
-  const { code, message } = parseErrorBody(status, body);
-  return { code, serviceMessage: message };
-}
-
-function redirectFailure(status: number, headers: IncomingHttpHeaders, opcRequestId: string): Failure {
-  const location = headerValue(headers, "location") ?? "";
-  let shown = "";
-  try {
-    const url = new URL(location);
-    shown = `${url.origin}${url.pathname}`; // no userinfo, no query
-  } catch {
-    shown = location.slice(0, 200);
-  }
-  return {
-    status,
-    code: "Redirect",
-    serviceMessage: `redirect to ${shown || "(no location)"}`,
-    opcRequestId,
-    nextStep: "The endpoint redirects and redirects are not followed (the signature covers host and path): set endpoint to the URL that answers directly.",
-  };
 }
 
 function describeStatus(f: Failure): string {

@@ -330,6 +330,14 @@ describe("retries", () => {
     expect(e.details.nextStep).toMatch(/set endpoint to the URL that answers directly/);
   });
 
+  test("reports a relative redirect without its query string", async () => {
+    replies.push(json(307, "", { location: "/login?session=secret" }));
+    const { client } = setUp();
+    const e = await rejection(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "t" }));
+    expect(e.details).toMatchObject({ status: 307, serviceMessage: "redirect to /login", retryable: false });
+    expect(seen).toHaveLength(1);
+  });
+
   test("logs one line per attempt and per retry or give-up decision", async () => {
     replies.push(serviceError(503, "ServiceUnavailable"), serviceError(404, "NotAuthorizedOrNotFound"));
     const { client, lines } = setUp();
