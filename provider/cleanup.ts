@@ -49,13 +49,12 @@ const CANCELLED = ["CANCELING", "CANCELED"];
  */
 export async function planCleanup(args: QueryExecutionCleanupArgs): Promise<CleanupPlan> {
   const { filter = {}, projectId, waitForTerminalState: _w, waitTimeoutSeconds: _t, ...connection } = args;
-  const common = { projectId, ...connection, name: filter.name, olderThanMinutes: filter.olderThanMinutes };
-  const toCancel = await listQueryExecutions({
-    ...common,
-    lifecycleStates: filter.lifecycleStates ?? ACTIVE_BY_DEFAULT,
-    maxResults: filter.maxResults,
-  });
-  const alreadyCancelled = await listQueryExecutions({ ...common, lifecycleStates: CANCELLED });
+  const wanted = filter.lifecycleStates ?? ACTIVE_BY_DEFAULT;
+  // One pass over the project (name and age filtered as it pages), split by state here: fewer
+  // requests than one list call per state.
+  const all = await listQueryExecutions({ projectId, ...connection, name: filter.name, olderThanMinutes: filter.olderThanMinutes });
+  const toCancel = all.filter((e) => wanted.includes(e.lifecycleState)).slice(0, filter.maxResults ?? Infinity);
+  const alreadyCancelled = all.filter((e) => CANCELLED.includes(e.lifecycleState) && !wanted.includes(e.lifecycleState));
   return { toCancel, alreadyCancelled };
 }
 
