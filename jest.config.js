@@ -9,4 +9,5 @@ module.exports = {
   // Type errors are caught by `npm run typecheck`; here each file is transpiled on its own.
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.check.json", diagnostics: false }] },
   testTimeout: 60000,
+  reporters: ["default", "<rootDir>/test/helpers/summary-reporter.js"],
 };
