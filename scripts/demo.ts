@@ -23,7 +23,7 @@ function line(text = ""): void {
   process.stdout.write(`${text}\n`);
 }
 
-function summarise(title: string, result: RunResult, emu: Emulator, seenBefore: number): number {
+function summarise(title: string, result: RunResult, emu: Emulator, seenBefore: number): void {
   const requests = emu.requests().slice(seenBefore);
   const byOperation = new Map<string, number>();
   for (const r of requests) byOperation.set(r.operation, (byOperation.get(r.operation) ?? 0) + 1);
@@ -34,7 +34,6 @@ function summarise(title: string, result: RunResult, emu: Emulator, seenBefore: 
   const counts = [...byOperation].map(([op, n]) => `${n} ${op}`).join(", ");
   line(`     the service saw: ${counts || "no requests"}`);
   for (const e of result.errors) line(`     error: ${e.message}`);
-  return emu.requests().length;
 }
 
 function outcomes(stack: ReturnType<typeof createStack>): string[] {
@@ -46,63 +45,60 @@ function outcomes(stack: ReturnType<typeof createStack>): string[] {
     });
 }
 
-async function runWithHarness(emu: Emulator, creds: EmulatorCredentials, seeded: string[]): Promise<boolean> {
-  const connection = { "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile };
-  let seen = 0;
+type Operation = "preview" | "up" | "refresh" | "destroy";
+
+/** Runs one example program through the harness, operation by operation, printing each. */
+async function rehearse(
+  emu: Emulator,
+  program: { entry: string; project: string; config: Record<string, unknown> },
+  operations: Array<[Operation, string]>,
+  showOutcomesAfter: string,
+): Promise<boolean> {
+  const stack = createStack({ dir: ROOT, program: program.entry, project: program.project, stack: "demo", config: program.config });
   let ok = true;
-
-  line("1. Quick start (examples/quickstart): cancel one execution");
-  const quick = createStack({
-    dir: ROOT,
-    program: "dist/examples/quickstart/index.js",
-    project: "query-execution-cancellation-quickstart",
-    stack: "demo",
-    config: { ...connection, projectId: emu.defaultProjectId, queryExecutionId: seeded[0] },
-  });
   try {
-    for (const [title, run] of [
-      ["   preview", () => quick.preview()],
-      ["   up", () => quick.up()],
-      ["   up again", () => quick.up()],
-      ["   refresh", () => quick.refresh()],
-    ] as const) {
-      const result = await run();
+    for (const [operation, title] of operations) {
+      const seen = emu.requests().length;
+      const result = await stack[operation]();
       ok &&= result.ok;
-      seen = summarise(title, result, emu, seen);
-    }
-    line("   outcome:");
-    outcomes(quick).forEach((l) => line(l));
-  } finally {
-    await quick.stop();
-  }
-
-  line();
-  line("2. Cleanup stack (examples/cleanup): cancel every execution named adhoc-*");
-  const cleanup = createStack({
-    dir: ROOT,
-    program: "dist/examples/cleanup/index.js",
-    project: "query-execution-cleanup",
-    stack: "demo",
-    config: { ...connection, projectId: emu.defaultProjectId, namePattern: "^adhoc-" },
-  });
-  try {
-    for (const [title, run] of [
-      ["   up", () => cleanup.up()],
-      ["   up again", () => cleanup.up()],
-      ["   destroy", () => cleanup.destroy()],
-    ] as const) {
-      const result = await run();
-      ok &&= result.ok;
-      seen = summarise(title, result, emu, seen);
-      if (title === "   up") {
+      summarise(`   ${title}`, result, emu, seen);
+      if (title === showOutcomesAfter) {
         line("   outcomes:");
-        outcomes(cleanup).forEach((l) => line(l));
+        outcomes(stack).forEach((l) => line(l));
       }
     }
   } finally {
-    await cleanup.stop();
+    await stack.stop();
   }
   return ok;
+}
+
+async function runWithHarness(emu: Emulator, creds: EmulatorCredentials, seeded: string[]): Promise<boolean> {
+  const connection = { "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile };
+  line("1. Quick start (examples/quickstart): cancel one execution");
+  const quick = await rehearse(
+    emu,
+    {
+      entry: "dist/examples/quickstart/index.js",
+      project: "query-execution-cancellation-quickstart",
+      config: { ...connection, projectId: emu.defaultProjectId, queryExecutionId: seeded[0] },
+    },
+    [["preview", "preview"], ["up", "up"], ["up", "up again"], ["refresh", "refresh"]],
+    "refresh",
+  );
+  line();
+  line("2. Cleanup stack (examples/cleanup): cancel every execution named adhoc-*");
+  const cleanup = await rehearse(
+    emu,
+    {
+      entry: "dist/examples/cleanup/index.js",
+      project: "query-execution-cleanup",
+      config: { ...connection, projectId: emu.defaultProjectId, namePattern: "^adhoc-" },
+    },
+    [["up", "up"], ["up", "up again"], ["destroy", "destroy"]],
+    "up",
+  );
+  return quick && cleanup;
 }
 
 function runWithPulumiCli(emu: Emulator, creds: EmulatorCredentials, seeded: string[]): boolean {
