@@ -64,6 +64,7 @@ export interface Registration {
   propertyDependencies: Record<string, string[]>;
   protect: boolean;
   retainOnDelete: boolean;
+  deletedWith: string;
   deleteBeforeReplace: boolean | undefined;
   ignoreChanges: string[];
   replaceOnChanges: string[];
@@ -145,11 +146,13 @@ export class Deployment {
     if (!isDynamicType(reg.type)) {
       const message = `The test harness runs dynamic resources only (pulumi-nodejs:dynamic…); ${reg.urn} has type ${reg.type}`;
       this.errors.push({ urn: reg.urn, kind: "engine", message });
+      this.cancelled = true;
       throw new MonitorRefusal(GRPC_UNIMPLEMENTED, message);
     }
     if (reg.importId) {
       const message = `The test harness does not implement import (resource ${reg.urn})`;
       this.errors.push({ urn: reg.urn, kind: "engine", message });
+      this.cancelled = true;
       throw new MonitorRefusal(GRPC_UNIMPLEMENTED, message);
     }
     return this.track(() => this.registerCustom(reg, old));
@@ -384,6 +387,7 @@ export class Deployment {
     const doomed = new Set<ResourceState>([...pendingFromBefore, ...this.replaced, ...unregistered]);
     // Reverse state order: a resource is recorded after everything it depends on, children after parents.
     const order = [...this.ctx.olds].reverse().filter((r) => doomed.has(r));
+    const doomedUrns = new Set(order.filter((r) => !this.replaced.includes(r)).map((r) => r.urn));
     let plugin: Plugin | undefined;
     for (const r of order) {
       const reg = registrationOf(r);
@@ -400,8 +404,10 @@ export class Deployment {
               message: `unable to delete resource "${r.urn}" as it is currently marked for protection`,
             });
           }
-          plugin ??= await this.ctx.plugin();
-          await this.deleteResource(plugin, r);
+          if (!(r.deletedWith && doomedUrns.has(r.deletedWith))) {
+            plugin ??= await this.ctx.plugin();
+            await this.deleteResource(plugin, r);
+          }
         }
         this.dropped.add(r);
         // A replaced resource's deletion is part of its replace step, already reported.
@@ -469,6 +475,7 @@ export class Deployment {
       propertyDependencies: reg.propertyDependencies,
       protect: reg.protect,
       retainOnDelete: reg.retainOnDelete,
+      deletedWith: reg.deletedWith,
       external: false,
       delete: false,
       initErrors: [],
@@ -562,16 +569,18 @@ export async function destroy(olds: ResourceState[], plugin: () => Promise<Plugi
   const steps: StepRecord[] = [];
   const errors: RunError[] = [];
   const remaining = new Set(olds);
+  const urns = new Set(olds.map((r) => r.urn));
   for (const r of [...olds].reverse()) {
     if (r.type === DYNAMIC_PROVIDER_TYPE) continue;
     const base = { urn: r.urn, type: r.type, name: urnName(r.urn), custom: r.custom, op: "delete" as const };
     try {
       if (r.custom && !r.external) {
         if (r.protect) throw new Error(`unable to delete resource "${r.urn}" as it is currently marked for protection`);
-        if (!r.retainOnDelete) await (await plugin()).delete(r.id, r.urn, toProviderMap(r.outputs), { oldInputs: toProviderMap(r.inputs) });
+        const goesWithAnother = r.deletedWith !== "" && urns.has(r.deletedWith);
+        if (!r.retainOnDelete && !goesWithAnother) await (await plugin()).delete(r.id, r.urn, toProviderMap(r.outputs), { oldInputs: toProviderMap(r.inputs) });
       }
       remaining.delete(r);
-      if (!r.delete) steps.push({ ...base, status: "succeeded" });
+      steps.push({ ...base, status: "succeeded" });
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
       errors.push({ urn: r.urn, kind: "step", message, pluginError: e instanceof PluginError ? e : undefined });

@@ -26,6 +26,8 @@ export interface ResourceState {
   propertyDependencies: Record<string, string[]>;
   protect: boolean;
   retainOnDelete: boolean;
+  /** The deletedWith option: no Delete call when this URN is deleted in the same operation. */
+  deletedWith: string;
   /** Read with `get`, not managed: never deleted. */
   external: boolean;
   /** Replaced, and waiting to be deleted by a later successful update. */
@@ -48,6 +50,7 @@ export interface StateResource {
   propertyDependencies?: Record<string, string[]>;
   protect?: true;
   retainOnDelete?: true;
+  deletedWith?: string;
   external?: true;
   delete?: true;
   initErrors?: string[];
@@ -78,6 +81,7 @@ export function encodeResource(r: ResourceState, crypter: SecretsCrypter): State
   if (Object.keys(r.propertyDependencies).length) out.propertyDependencies = structuredClone(r.propertyDependencies);
   if (r.protect) out.protect = true;
   if (r.retainOnDelete) out.retainOnDelete = true;
+  if (r.deletedWith) out.deletedWith = r.deletedWith;
   if (r.external) out.external = true;
   if (r.delete) out.delete = true;
   if (r.initErrors.length) out.initErrors = [...r.initErrors];
@@ -98,6 +102,7 @@ export function decodeResource(r: StateResource, crypter: SecretsCrypter): Resou
     propertyDependencies: r.propertyDependencies ?? {},
     protect: r.protect === true,
     retainOnDelete: r.retainOnDelete === true,
+    deletedWith: r.deletedWith ?? "",
     external: r.external === true,
     delete: r.delete === true,
     initErrors: r.initErrors ?? [],
@@ -128,6 +133,7 @@ export function defaultProviderState(stack: string, project: string, existing?: 
       propertyDependencies: {},
       protect: false,
       retainOnDelete: false,
+      deletedWith: "",
       external: false,
       delete: false,
       initErrors: [],
