@@ -135,6 +135,9 @@ interface Outcome {
   /** From its first start to convergence, re-runs included. */
   totalMs: number;
   errors: string[];
+  lastError?: string;
+  /** Converged as ALREADY_TERMINAL/CANCELED: an earlier, interrupted run's cancel had already finished. */
+  sawOwnCancelFinished?: boolean;
 }
 
 class Timeout extends Error {}
@@ -215,7 +218,11 @@ async function main(): Promise<void> {
             })(),
             o.budgetMs,
           );
-          if (result.properties.outcome !== "CANCEL_REQUESTED") throw new Error(`create recorded ${String(result.properties.outcome)}`);
+          const { outcome: recorded, lifecycleState } = result.properties;
+          // A re-run that comes after our own applied cancel finished (CANCELING -> CANCELED) finds
+          // the execution terminal; the service's count below says whether it was cancelled once.
+          if (recorded === "ALREADY_TERMINAL" && lifecycleState === "CANCELED") outcome.sawOwnCancelFinished = true;
+          else if (recorded !== "CANCEL_REQUESTED") throw new Error(`create recorded ${String(recorded)} (${String(lifecycleState)})`);
           outcome.converged = true;
         } catch (e) {
           if (e instanceof Timeout) {
@@ -224,7 +231,8 @@ async function main(): Promise<void> {
           }
           if (host.liveGeneration !== generation) reruns.afterKill += 1;
           else reruns.afterError += 1;
-          if (outcome.errors.length < 3) outcome.errors.push(String((e as Error).message ?? e).slice(0, 300));
+          outcome.lastError = String((e as Error).message ?? e).slice(0, 300);
+          if (outcome.errors.length < 3) outcome.errors.push(outcome.lastError);
         } finally {
           inFlight = false;
           clearTimeout(killTimer);
@@ -255,12 +263,15 @@ async function main(): Promise<void> {
     if (r.fault.includes("after effect")) faultsHit["drop-after"]! += 1;
   }
   let duplicates = 0;
-  const lost: string[] = [];
+  const lost: Array<{ id: string; lifecycleState: string; effectiveCancels: number; runs: number; lastError: string }> = [];
   for (const [i, { projectId, id }] of executions.entries()) {
     const effective = emu.effectiveCancels(id);
     duplicates += Math.max(0, effective - 1);
-    const state = emu.store.get(projectId, id)?.lifecycleState;
-    if (effective === 0 || (state !== "CANCELING" && state !== "CANCELED") || !outcomes[i]!.converged) lost.push(id);
+    const state = emu.store.get(projectId, id)?.lifecycleState ?? "";
+    const outcome = outcomes[i]!;
+    if (effective === 0 || (state !== "CANCELING" && state !== "CANCELED") || !outcome.converged) {
+      lost.push({ id, lifecycleState: state, effectiveCancels: effective, runs: outcome.runs, lastError: outcome.lastError ?? "" });
+    }
   }
   const byOperation: Record<string, number> = {};
   for (const r of log) byOperation[r.operation] = (byOperation[r.operation] ?? 0) + 1;
@@ -271,6 +282,7 @@ async function main(): Promise<void> {
     options: { ...o, budgetMs: undefined, budgetSeconds: o.budgetMs / 1000 },
     cancellations: o.cancellations,
     converged: outcomes.filter((x) => x.converged).length,
+    convergedAsAlreadyCanceled: outcomes.filter((x) => x.sawOwnCancelFinished).length,
     faultsInjected: {
       ...faultsHit,
       // Planned by the seed: a fault whose request never came (the create ended first) is not in faultsHit.
@@ -285,7 +297,7 @@ async function main(): Promise<void> {
     },
     duplicateEffectiveCancels: duplicates,
     lostCancellations: lost.length,
-    lostIds: lost.slice(0, 20),
+    lost: lost.slice(0, 20),
     hangs,
     maxRerunsOfOne: Math.max(0, ...outcomes.map((x) => x.runs - 1)),
     // Failed runs that were run again: because their plugin was killed, or because the create failed.
@@ -297,7 +309,7 @@ async function main(): Promise<void> {
     requests: { total: log.length, byOperation, replays: log.filter((r) => r.replayed).length },
     wallMs,
     cancellationsPerSecond: Math.round((o.cancellations / (wallMs / 1000)) * 10) / 10,
-    sampleErrors: outcomes.flatMap((x) => x.errors).slice(0, 10),
+    sampleErrors: sampleErrors(outcomes),
   };
   await emu.close();
 
@@ -310,6 +322,12 @@ async function main(): Promise<void> {
   process.exit(failed ? 1 : 0);
 }
 
+/** Up to 10 distinct failure messages, kills' ECONNRESETs last, so the unusual ones show. */
+function sampleErrors(outcomes: Outcome[]): string[] {
+  const all = new Set(outcomes.flatMap((x) => x.errors));
+  return [...all].sort((a, b) => Number(/plugin was stopped/.test(a)) - Number(/plugin was stopped/.test(b))).slice(0, 10);
+}
+
 function median(values: number[]): number {
   if (values.length === 0) return 0;
   const sorted = values.slice().sort((a, b) => a - b);
@@ -319,6 +337,7 @@ function median(values: number[]): number {
 function summary(r: {
   cancellations: number;
   converged: number;
+  convergedAsAlreadyCanceled: number;
   faultsInjected: Record<string, unknown>;
   duplicateEffectiveCancels: number;
   lostCancellations: number;
@@ -332,7 +351,7 @@ function summary(r: {
 }): string {
   const { planned: _planned, ...hit } = r.faultsInjected;
   return [
-    `cancellations               ${r.cancellations} (${r.converged} converged)`,
+    `cancellations               ${r.cancellations} (${r.converged} converged; ${r.convergedAsAlreadyCanceled} re-runs found their earlier cancel already CANCELED)`,
     `faults injected             ${Object.entries(hit).map(([k, v]) => `${k} ${String(v)}`).join(", ")}`,
     `duplicate effective cancels ${r.duplicateEffectiveCancels}`,
     `lost cancellations          ${r.lostCancellations}`,
