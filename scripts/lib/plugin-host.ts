@@ -20,7 +20,11 @@ export class PluginHost {
   readonly startMs: number[] = [];
   kills = 0;
 
-  constructor(private readonly project = "bench") {}
+  constructor(
+    private readonly project = "bench",
+    /** Extra environment for each plugin, e.g. NODE_OPTIONS. */
+    private readonly env: Record<string, string> = {},
+  ) {}
 
   /** The live plugin, started (and configured with empty stack config) when there is none. */
   async acquire(): Promise<PluginLease> {
@@ -70,7 +74,7 @@ export class PluginHost {
 
   private async start(): Promise<Plugin> {
     const started = performance.now();
-    const plugin = await startPlugin({ cwd: REPO_ROOT, project: this.project });
+    const plugin = await startPlugin({ cwd: REPO_ROOT, project: this.project, env: this.env });
     try {
       await plugin.configure({});
     } catch (e) {
