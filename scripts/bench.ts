@@ -120,7 +120,7 @@ async function main(): Promise<void> {
 
   const results: Record<string, unknown> = {
     generatedAt: new Date().toISOString(),
-    command: `npm run bench -- ${process.argv.slice(2).join(" ")}`.trim(),
+    command: ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" "),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "", node: process.version, platform: process.platform },
     settings: { latencyMs: o.latencyMs, concurrency: o.concurrency, rps: o.rps },
   };

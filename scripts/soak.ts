@@ -278,7 +278,7 @@ async function main(): Promise<void> {
 
   const ordered = outcomes.slice().sort((a, b) => b.totalMs - a.totalMs);
   const report = {
-    command: `npm run soak -- ${process.argv.slice(2).join(" ")}`.trim(),
+    command: ["npm run soak", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" "),
     options: { ...o, budgetMs: undefined, budgetSeconds: o.budgetMs / 1000 },
     cancellations: o.cancellations,
     converged: outcomes.filter((x) => x.converged).length,
