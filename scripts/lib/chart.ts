@@ -17,8 +17,8 @@ export interface Panel {
 const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 export function barChart(title: string, panels: Panel[], note: string): string {
-  const width = 760;
-  const labelWidth = 250;
+  const width = 820;
+  const labelWidth = 330;
   const barArea = width - labelWidth - 110;
   const barHeight = 18;
   const gap = 8;
