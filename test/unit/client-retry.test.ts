@@ -23,12 +23,24 @@ describe("nextDelayMs", () => {
     expect(nextDelayMs({ attempt: 1, elapsedMs: 0, policy: { ...policy, maxAttempts: 1 }, random: max })).toBeUndefined();
   });
 
-  test("waits at least what Retry-After asks", () => {
-    expect(nextDelayMs({ attempt: 1, retryAfterMs: 7000, elapsedMs: 0, policy, random: half })).toBe(7000);
+  test("waits Retry-After plus up to one more Retry-After of jitter", () => {
+    expect(nextDelayMs({ attempt: 1, retryAfterMs: 7000, elapsedMs: 0, policy, random: () => 0 })).toBe(7000);
+    expect(nextDelayMs({ attempt: 1, retryAfterMs: 7000, elapsedMs: 0, policy, random: half })).toBe(10500);
   });
 
-  test("keeps the jittered delay when it is longer than Retry-After", () => {
-    expect(nextDelayMs({ attempt: 5, retryAfterMs: 1000, elapsedMs: 0, policy, random: max })).toBe(16000);
+  test("does not grow the wait with the attempt number when Retry-After is given", () => {
+    expect(nextDelayMs({ attempt: 5, retryAfterMs: 1000, elapsedMs: 0, policy, random: max })).toBe(2000);
+  });
+
+  test("treats Retry-After: 0 as no hint and backs off as usual", () => {
+    expect(nextDelayMs({ attempt: 3, retryAfterMs: 0, elapsedMs: 0, policy, random: half })).toBe(2000);
+    expect(nextDelayMs({ attempt: 8, retryAfterMs: 0, elapsedMs: 0, policy, random: half })).toBeUndefined();
+  });
+
+  test("keeps following Retry-After past maxAttempts while the budget lasts", () => {
+    expect(stopReason({ attempt: 8, retryAfterMs: 1000, elapsedMs: 0, policy })).toBeUndefined();
+    expect(nextDelayMs({ attempt: 20, retryAfterMs: 1000, elapsedMs: 0, policy, random: () => 0 })).toBe(1000);
+    expect(nextDelayMs({ attempt: 20, retryAfterMs: 1000, elapsedMs: 120000, policy, random: () => 0 })).toBeUndefined();
   });
 
   test("clips a wait to the budget left", () => {
