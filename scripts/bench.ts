@@ -8,7 +8,6 @@ import { readFileSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { dirname, resolve } from "node:path";
-import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -19,7 +18,7 @@ import {
   SimpleAuthenticationDetailsProvider,
   type RetryConfiguration,
 } from "oci-common";
-import { implementation, resetProviderState, setLogSink, setTestOverrides } from "../provider/implementation.js";
+import { implementation, resetProviderState, setLogSink } from "../provider/implementation.js";
 import { cancellationProvider } from "../provider/provider.js";
 import { serializeProvider, startPlugin } from "../test/engine/harness/plugin.js";
 import { barChart } from "./lib/chart.js";
@@ -38,7 +37,7 @@ Options:
   --plugin-size N       Cancellations through the real plugin, after which its RSS is read (default 1000)
   --rate-limited N      Cancellations under the rate limit, per client (default 200)
   --rps N               The emulator's rate limit, requests per second (default 20)
-  --repeats N           Runs of ours and the baseline under the rate limit; the median is reported (default 3)
+  --repeats N           Runs of each rate-limited scenario; the median is reported (default 3)
   --plugin-starts N     Samples of plugin start-to-first-answer (default 5)
   --plugin-node-options S  NODE_OPTIONS for the plugin under load, e.g. --max-old-space-size=64
   --json FILE           (default docs/bench-results.json)
@@ -231,30 +230,11 @@ async function main(): Promise<void> {
       const scenarios: Array<[string, () => Promise<Run>]> = [
         ["ours (provider implementation)", () => underLimit("ours (provider implementation)", viaImplementation)],
         ["oci-common, SDK default retry", () => quietly(warnings, () => underLimit("oci-common, SDK default retry", baseline(service, OciSdkDefaultRetryConfiguration)))],
-        // What-if, not shipped behaviour: the retry rule proposed in BENCHMARKS.md, emulated through
-        // the client's own hooks. random() = 0 makes the wait exactly Retry-After (only 429s occur
-        // here); the sleep hook then adds up to one more Retry-After of jitter, and 429s may be
-        // retried until the time budget rather than 8 attempts.
-        [
-          "what-if: Retry-After + jitter, no attempt cap",
-          async () => {
-            setTestOverrides({
-              client: { random: () => 0, sleep: (ms, signal) => delay(ms + Math.random() * ms, undefined, { signal }), retry: { maxAttempts: 1000 } },
-            });
-            try {
-              return await underLimit("what-if: Retry-After + jitter, no attempt cap", viaImplementation);
-            } finally {
-              setTestOverrides({});
-            }
-          },
-        ],
       ];
-      // Our client's runs vary by tens of percent (jitter decides who collides): ours and the
-      // baseline run `repeats` times, interleaved; the what-if, which varies by a few percent, once.
+      // Jitter decides who collides, so single runs vary: each scenario runs `repeats` times, interleaved.
       const samples = new Map<string, Run[]>(scenarios.map(([name]) => [name, []]));
       for (let r = 0; r < o.repeats; r++) {
         for (const [name, run] of scenarios) {
-          if (r > 0 && name.startsWith("what-if")) continue;
           resetProviderState(); // a fresh client each run: no connection or credentials carried over
           samples.get(name)!.push(await run());
         }
@@ -406,7 +386,7 @@ function chart(r: Record<string, any>): string {
         label: `${run.path}${run.failures ? ` (${run.failures} failed)` : ""}`,
         value: run.wallMs / 1000,
         marker: r.rateLimit.floorMs / 1000,
-        color: i === 0 ? "#2f6fb0" : run.path.startsWith("what-if") ? "#3f8f4f" : "#b05a2f",
+        color: i === 0 ? "#2f6fb0" : "#b05a2f",
       })),
     });
   }
@@ -429,7 +409,7 @@ function markdownResults(r: Record<string, any>): string {
   if (r.rateLimit) {
     const rl = r.rateLimit;
     lines.push("");
-    lines.push(`Under a rate limit of ${rl.requestsPerSecond} requests/s (burst ${rl.requestsPerSecond}, 429 with Retry-After: ${rl.retryAfterSeconds}), ${rl.cancellations} cancellations each, ${rl.concurrency} in flight; ours and the baseline: median of ${rl.repeats} interleaved runs (all runs in brackets; failures summed over them; other counts from the median run):`);
+    lines.push(`Under a rate limit of ${rl.requestsPerSecond} requests/s (burst ${rl.requestsPerSecond}, 429 with Retry-After: ${rl.retryAfterSeconds}), ${rl.cancellations} cancellations each, ${rl.concurrency} in flight; median of ${rl.repeats} interleaved runs (all runs in brackets; failures summed over them; other counts from the median run):`);
     lines.push("");
     lines.push("| client | wall ms | failures | requests | 429s | duplicate effects | replays | wasted (429s + duplicates) |", "|---|---|---|---|---|---|---|---|");
     for (const run of rl.runs as Run[]) {
