@@ -77,7 +77,10 @@ function tokenFor(inputs: CancellationInputs, etag: string): string {
 
 function alreadyTerminal(inputs: CancellationInputs, seen: GetQueryExecutionResult): CancellationRecord {
   const state = seen.execution.lifecycleState;
-  if (inputs.onAlreadyTerminal === "fail") {
+  // CANCELED is the end state the user asked for, whoever got there first: possibly this very
+  // cancellation, in a run that died after its POST and is re-run once the cancel completed.
+  // So "fail" is only for executions that finished on their own.
+  if (inputs.onAlreadyTerminal === "fail" && state !== "CANCELED") {
     throw new Error(
       `The ${label(inputs)} is already ${state}, so there is nothing to cancel ` +
         `(opc-request-id ${seen.opcRequestId}). Set onAlreadyTerminal to "succeed" to accept this.`,

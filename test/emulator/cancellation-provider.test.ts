@@ -243,6 +243,23 @@ describe("create", () => {
     });
   });
 
+  test("a create that dies after its POST, re-run once the cancel completed, succeeds even with onAlreadyTerminal fail", async () => {
+    await withEmulator(async (emu, creds) => {
+      const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
+      const news = { projectId, queryExecutionId: id, onAlreadyTerminal: "fail", ...connection(emu, creds) };
+      setTestOverrides({ client: { retry: { maxAttempts: 1 } } });
+      emu.faults.add({ operation: "CancelQueryExecution", times: 1, afterEffect: "drop-connection" });
+      await expect(create(news)).rejects.toThrow(/CancelQueryExecution failed/);
+      emu.store.setState(projectId, id, "CANCELED"); // the cancel completed before the re-run
+
+      setTestOverrides({});
+      const result = await create(news);
+      expect(result.outs).toMatchObject({ outcome: "ALREADY_TERMINAL", lifecycleState: "CANCELED" });
+      expect(emu.effectiveCancels(id)).toBe(1);
+      expect(cancels(emu)).toHaveLength(1);
+    });
+  });
+
   test("a create that dies before its POST landed sends the same token when run again", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
