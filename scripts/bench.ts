@@ -28,6 +28,8 @@ import { EmulatorProcess } from "./lib/emulator-process.js";
 import { PluginHost, REPO_ROOT } from "./lib/plugin-host.js";
 import { runPool, since } from "./lib/pool.js";
 
+class UsageError extends Error {}
+
 const HELP = `Usage: npm run bench -- [options]
 
 Options:
@@ -91,7 +93,7 @@ function options() {
     process.exit(0);
   }
   const int = (name: string, text: string, min: number) => {
-    if (!/^\d+$/.test(text) || Number(text) < min) throw new Error(`--${name}: an integer >= ${min} expected; got ${JSON.stringify(text)}`);
+    if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`--${name}: an integer >= ${min} expected; got ${JSON.stringify(text)}`);
     return Number(text);
   };
   return {
@@ -459,6 +461,8 @@ async function writeOut(file: string, text: string): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 main().catch((e: unknown) => {
-  process.stderr.write(`bench: ${(e as Error)?.stack ?? String(e)}\n`);
+  // A bad flag gets its message and a pointer to --help; anything else its stack.
+  const usage = e instanceof UsageError || String((e as { code?: string })?.code).startsWith("ERR_PARSE_ARGS");
+  process.stderr.write(`bench: ${usage ? `${(e as Error).message}\nTry --help.` : ((e as Error)?.stack ?? String(e))}\n`);
   process.exit(2);
 });

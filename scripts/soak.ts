@@ -14,6 +14,8 @@ import { PluginHost } from "./lib/plugin-host.js";
 import { runPool, since } from "./lib/pool.js";
 import { between, pick, seededRandom } from "./lib/random.js";
 
+class UsageError extends Error {}
+
 const HELP = `Usage: npm run soak -- [options]
 
 Options (probabilities are per cancellation, each drawn independently from the seed):
@@ -69,13 +71,13 @@ function parseOptions(): Options {
   }
   const int = (name: string, min: number) => {
     const text = (values as Record<string, unknown>)[name] as string;
-    if (!/^\d+$/.test(text) || Number(text) < min) throw new Error(`--${name}: an integer >= ${min} expected; got ${JSON.stringify(text)}`);
+    if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`--${name}: an integer >= ${min} expected; got ${JSON.stringify(text)}`);
     return Number(text);
   };
   const probability = (name: string) => {
     const text = (values as Record<string, unknown>)[name] as string;
     const p = Number(text);
-    if (text.trim() === "" || !(p >= 0 && p <= 1)) throw new Error(`--${name}: a probability from 0 to 1 expected; got ${JSON.stringify(text)}`);
+    if (text.trim() === "" || !(p >= 0 && p <= 1)) throw new UsageError(`--${name}: a probability from 0 to 1 expected; got ${JSON.stringify(text)}`);
     return p;
   };
   const seed = values.seed!;
@@ -367,6 +369,8 @@ function summary(r: {
 for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
 main().catch((e: unknown) => {
-  process.stderr.write(`soak: ${(e as Error)?.stack ?? String(e)}\n`);
+  // A bad flag gets its message and a pointer to --help; anything else its stack.
+  const usage = e instanceof UsageError || String((e as { code?: string })?.code).startsWith("ERR_PARSE_ARGS");
+  process.stderr.write(`soak: ${usage ? `${(e as Error).message}\nTry --help.` : ((e as Error)?.stack ?? String(e))}\n`);
   process.exit(2);
 });
