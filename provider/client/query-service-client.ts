@@ -143,6 +143,8 @@ export class QueryServiceClient {
 
   private async *pages(path: string, query: ListQuery, signal: AbortSignal | undefined): AsyncGenerator<QueryExecutionSummary> {
     let page: string | undefined;
+    // Every token seen, not just the last: a service cycling a -> b -> a would page forever.
+    const seen = new Set<string>();
     for (;;) {
       const answer = await this.send({ operation: "ListQueryExecutions", method: "GET", path, query: listQueryString(query, page), signal });
       const items = parseJsonObject(answer.body)?.items;
@@ -151,6 +153,8 @@ export class QueryServiceClient {
       const next = headerValue(answer.headers, "opc-next-page");
       if (!next) return;
       if (next === page) throw malformed(answer, "opc-next-page repeats the page just read");
+      if (seen.has(next)) throw malformed(answer, "opc-next-page returns to a page already read");
+      seen.add(next);
       page = next;
     }
   }

@@ -469,6 +469,25 @@ describe("listQueryExecutions", () => {
     expect(seen).toHaveLength(0);
   });
 
+  test("fails as Malformed when page tokens cycle instead of looping forever", async () => {
+    replies.push(
+      json(200, { items: [] }, { "opc-next-page": "a" }),
+      json(200, { items: [] }, { "opc-next-page": "b" }),
+      json(200, { items: [] }, { "opc-next-page": "a" }),
+      json(200, { items: [] }),
+    );
+    const { client } = setUp();
+    const drain = async () => {
+      for await (const _ of client.listQueryExecutions(PROJECT)) {
+        // drain
+      }
+    };
+    const e = await rejection(drain());
+    expect(e.kind).toBe("Malformed");
+    expect(e.message).toMatch(/returns to a page already read/);
+    expect(seen).toHaveLength(3);
+  });
+
   test.each([
     ["a body without items", json(200, { data: [] }), /not an object with an items array/],
     ["an item without lifecycleState", json(200, { items: [{ id: "a" }] }), /items\[0\] has no string lifecycleState/],
