@@ -4,26 +4,12 @@
 import fc from "fast-check";
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
 import { implementation, setLogSink } from "../../provider/implementation";
-import { UNKNOWN } from "../../provider/inputs";
+import { REPLACE_KEYS, UNKNOWN, UPDATE_KEYS } from "../../provider/inputs";
 import { startEmulator } from "../../emulator/index";
 
 const SEED = 20261125;
-const KEYS = [
-  "projectId",
-  "queryExecutionId",
-  "ifMatch",
-  "retryToken",
-  "triggers",
-  "waitForTerminalState",
-  "waitTimeoutSeconds",
-  "onAlreadyTerminal",
-  "onNotFound",
-  "endpoint",
-  "region",
-  "auth",
-  "configFile",
-  "profile",
-] as const;
+// Every input the resource takes: the ids, then what replaces and what updates in place.
+const KEYS = [...new Set(["projectId", "queryExecutionId", ...REPLACE_KEYS, ...UPDATE_KEYS])];
 
 // Strings that have broken path-building and header code elsewhere.
 const tricky = fc.constantFrom(
