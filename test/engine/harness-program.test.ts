@@ -4,19 +4,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { groupAlive } from "./harness/process-group.js";
 import { UNKNOWN } from "./harness/wire.js";
-import { byName, effects, journalStack, makeStore, readJournal } from "./fixtures/journal-helpers.js";
+import { byName, effects, journalStack, opsByName, readJournal, storesRemovedAfterAll } from "./fixtures/journal-helpers.js";
 
-const stores: string[] = [];
-function store(): string {
-  const dir = makeStore();
-  stores.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of stores) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const opsByName = (steps: Array<{ name: string; op: string }>) => Object.fromEntries(steps.map((s) => [s.name, s.op]));
+const store = storesRemovedAfterAll();
 
 describe("Stack.preview", () => {
   test("runs Check and Diff only, passes unknown inputs as the sentinel, and records nothing", async () => {
