@@ -3,7 +3,9 @@
 // such values pass through untouched and are never validated or hashed.
 
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
+import { InvalidArgumentError } from "./client/errors.js";
 import { AUTH_KINDS, type AuthKind } from "./client/types.js";
+import { CONTROL_CHARACTER, validateEtag, validateId, validateRetryToken } from "./client/validate.js";
 
 /** What the engine sends for a value not known until apply (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -53,30 +55,30 @@ export const DEFAULTS = {
 };
 
 const MAX_WAIT_SECONDS = 24 * 60 * 60;
-const RETRY_TOKEN = /^[A-Za-z0-9._-]{1,64}$/;
-// C0, DEL and C1 controls; they have no place in an id and break logs and URLs.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
 }
 
-/** Why `value` is not an OCI id as the API takes it, or undefined when it is one. */
-export function idProblem(value: unknown): string | undefined {
-  if (typeof value !== "string") return `a string expected; got ${describe(value)}`;
-  if (value.length < 1 || value.length > 255) return `1..255 characters expected; got ${value.length}`;
-  if (CONTROL.test(value)) return "control characters are not allowed";
-  return undefined;
+/** A client validator turned into "why not", so check and the client enforce one set of rules. */
+function reasonOf(validate: (value: unknown) => unknown): (value: unknown) => string | undefined {
+  return (value) => {
+    try {
+      validate(value);
+      return undefined;
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) return e.reason;
+      throw e;
+    }
+  };
 }
 
+/** Why `value` is not an OCI id as the API takes it, or undefined when it is one. */
+export const idProblem = reasonOf((value) => validateId("id", value));
 /** Why `value` is not a retry token, or undefined when it is one. */
-export function retryTokenProblem(value: unknown): string | undefined {
-  if (typeof value !== "string") return `a string expected; got ${describe(value)}`;
-  if (!RETRY_TOKEN.test(value)) {
-    return `1..64 characters of A-Z a-z 0-9 . _ - expected; got ${value.length} character${value.length === 1 ? "" : "s"}${value.length >= 1 && value.length <= 64 ? " with others" : ""}`;
-  }
-  return undefined;
-}
+export const retryTokenProblem = reasonOf((value) => validateRetryToken(value));
+const etagProblem = reasonOf((value) => validateEtag(value));
+const noControlCharacters = (v: string) => (CONTROL_CHARACTER.test(v) ? "control characters are not allowed" : undefined);
 
 function describe(value: unknown): string {
   if (value === null) return "null";
@@ -88,7 +90,7 @@ function optionalString(
   raw: Record<string, unknown>,
   key: string,
   failures: CheckFailure[],
-  rule: (v: string) => string | undefined = (v) => (CONTROL.test(v) ? "control characters are not allowed" : undefined),
+  rule: (v: string) => string | undefined = noControlCharacters,
 ): string | undefined {
   const value = raw[key];
   if (value === undefined || value === null || value === "") return undefined;
@@ -164,9 +166,7 @@ export function normaliseInputs(raw: Record<string, unknown>): {
     onNotFound: DEFAULTS.onNotFound,
   };
 
-  const ifMatch = optionalString(raw, "ifMatch", failures, (v) =>
-    v.length > 255 ? `at most 255 characters expected; got ${v.length}` : CONTROL.test(v) ? "control characters are not allowed" : undefined,
-  );
+  const ifMatch = optionalString(raw, "ifMatch", failures, etagProblem);
   if (ifMatch !== undefined) inputs.ifMatch = ifMatch;
   const retryToken = optionalString(raw, "retryToken", failures, retryTokenProblem);
   if (retryToken !== undefined) inputs.retryToken = retryToken;
@@ -208,7 +208,7 @@ export function normaliseInputs(raw: Record<string, unknown>): {
   if (auth !== undefined) inputs.auth = auth;
 
   for (const key of Object.keys(raw)) {
-    if (key !== "__provider" && !KNOWN_KEYS.has(key) && !OUTPUT_ONLY_KEYS.has(key)) {
+    if (key !== "__provider" && !INPUT_KEYS.has(key) && !OUTPUT_ONLY_KEYS.has(key)) {
       failures.push({ property: key, reason: "not an input of QueryExecutionCancellation" });
     }
   }
@@ -225,12 +225,8 @@ const OUTPUT_ONLY_KEYS = new Set<string>([
   "timeCancelRequested",
   "providerVersion",
 ]);
-const KNOWN_KEYS = new Set<string>([
-  "projectId",
-  "queryExecutionId",
-  ...REPLACE_KEYS,
-  ...UPDATE_KEYS,
-]);
+/** Every input of the resource: the ids, what replaces, and what updates in place. */
+export const INPUT_KEYS: ReadonlySet<string> = new Set<string>(["projectId", "queryExecutionId", ...REPLACE_KEYS, ...UPDATE_KEYS]);
 
 /** True when any value in the (possibly nested) input is the unknown sentinel. */
 export function containsUnknown(value: unknown): boolean {

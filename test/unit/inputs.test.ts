@@ -51,9 +51,19 @@ describe("normaliseInputs", () => {
     expect(reason("retryToken")).toMatch(/A-Z a-z 0-9 \. _ -/);
   });
 
-  test("rejects control characters in ids", () => {
+  test("rejects control characters in ids, saying where", () => {
     const { failures } = normaliseInputs({ ...valid, queryExecutionId: "qe\u0000-1" });
-    expect(failures).toEqual([{ property: "queryExecutionId", reason: "control characters are not allowed" }]);
+    expect(failures).toEqual([
+      { property: "queryExecutionId", reason: "control characters are not allowed; found U+0000 at index 2" },
+    ]);
+  });
+
+  test("refuses at check what the client would refuse at create: dot ids and etags that cannot travel in a header", () => {
+    const { failures } = normaliseInputs({ ...valid, queryExecutionId: "..", ifMatch: "etag-\u20ac" });
+    expect(failures).toEqual([
+      { property: "queryExecutionId", reason: '".." is not an id' },
+      { property: "ifMatch", reason: "only Latin-1 characters can travel in a header" },
+    ]);
   });
 
   test("rejects a 65-character retry token and accepts a 64-character one", () => {
