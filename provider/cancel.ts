@@ -63,6 +63,11 @@ function label(inputs: CancellationInputs): string {
   return `query execution ${inputs.queryExecutionId} (project ${inputs.projectId})`;
 }
 
+/** The etag a cancel is conditioned on: the pinned one, else the one just observed. */
+function conditionedOn(inputs: CancellationInputs, observedEtag: string): string {
+  return inputs.ifMatch ?? observedEtag;
+}
+
 function tokenFor(inputs: CancellationInputs, etag: string): string {
   return (
     inputs.retryToken ??
@@ -88,7 +93,7 @@ function alreadyTerminal(inputs: CancellationInputs, seen: GetQueryExecutionResu
   }
   return {
     outcome: "ALREADY_TERMINAL",
-    retryToken: tokenFor(inputs, inputs.ifMatch ?? seen.etag),
+    retryToken: tokenFor(inputs, conditionedOn(inputs, seen.etag)),
     etagAtCancel: seen.etag,
     etag: seen.etag,
     lifecycleState: state,
@@ -107,7 +112,7 @@ function notFound(inputs: CancellationInputs, error: QueryServiceError): Cancell
   }
   return {
     outcome: "NOT_FOUND",
-    retryToken: inputs.retryToken ?? tokenFor(inputs, inputs.ifMatch ?? ""),
+    retryToken: tokenFor(inputs, conditionedOn(inputs, "")),
     etagAtCancel: "",
     etag: "",
     lifecycleState: "NOT_FOUND",
@@ -120,7 +125,7 @@ function notFound(inputs: CancellationInputs, error: QueryServiceError): Cancell
 function alreadyCancelling(inputs: CancellationInputs, seen: GetQueryExecutionResult): CancellationRecord {
   return {
     outcome: "CANCEL_REQUESTED",
-    retryToken: tokenFor(inputs, inputs.ifMatch ?? seen.etag),
+    retryToken: tokenFor(inputs, conditionedOn(inputs, seen.etag)),
     etagAtCancel: seen.etag,
     etag: seen.etag,
     lifecycleState: seen.execution.lifecycleState,
@@ -150,18 +155,18 @@ export async function cancelExecution(deps: CancelDeps, inputs: CancellationInpu
     if (isTerminalState(state)) return alreadyTerminal(inputs, seen);
     if (isCancelling(state)) return alreadyCancelling(inputs, seen);
 
-    const conditionedOn = inputs.ifMatch ?? seen.etag;
-    const retryToken = tokenFor(inputs, conditionedOn);
+    const ifMatch = conditionedOn(inputs, seen.etag);
+    const retryToken = tokenFor(inputs, ifMatch);
     try {
       const accepted = await deps.service.cancelQueryExecution(inputs.projectId, inputs.queryExecutionId, {
-        ifMatch: conditionedOn,
+        ifMatch,
         retryToken,
       });
       deps.log(`Cancel of ${label(inputs)} accepted (was ${state}; opc-request-id ${accepted.opcRequestId}).`);
       return {
         outcome: "CANCEL_REQUESTED",
         retryToken,
-        etagAtCancel: conditionedOn,
+        etagAtCancel: ifMatch,
         etag: seen.etag,
         lifecycleState: state,
         cancelRequestId: accepted.opcRequestId,

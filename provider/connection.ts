@@ -38,6 +38,16 @@ export const ENVIRONMENT_KEYS = {
 } as const;
 
 export type StackConfig = Record<string, string | undefined>;
+
+/** The stack config keys this package reads, from whichever view of the config is at hand. */
+export function readStackConfig(get: (key: string) => string | undefined): StackConfig {
+  const config: StackConfig = {};
+  for (const key of Object.values(STACK_CONFIG_KEYS)) {
+    const value = get(key);
+    if (value !== undefined) config[key] = value;
+  }
+  return config;
+}
 type Source = (name: string) => string | undefined;
 
 // The OCI CLI's spellings of the auth kinds (OCI_CLI_AUTH, `oci:auth`) map onto ours.

@@ -15,10 +15,11 @@ import {
 } from "./cancel.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import type { QueryServiceClientOptions } from "./client/types.js";
-import { connectionKey, resolveConnection, STACK_CONFIG_KEYS, type StackConfig } from "./connection.js";
+import { connectionKey, readStackConfig, resolveConnection, type StackConfig } from "./connection.js";
 import {
   containsUnknown,
   normaliseInputs,
+  INPUT_KEYS,
   REPLACE_KEYS,
   UPDATE_KEYS,
   isUnknown,
@@ -155,7 +156,6 @@ function recordFrom(olds: Record<string, unknown>): CancellationRecord {
   };
 }
 
-const INPUT_KEYS = new Set<string>(["projectId", "queryExecutionId", ...REPLACE_KEYS, ...UPDATE_KEYS]);
 function pick(values: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(values).filter(([k]) => INPUT_KEYS.has(k)));
 }
@@ -178,12 +178,7 @@ function initFailure(message: string, id: string, outputs: CancellationOutputs):
 
 export const implementation: Required<Omit<dynamic.ResourceProvider, "delete">> = {
   async configure(req: dynamic.ConfigureRequest): Promise<void> {
-    const config: StackConfig = {};
-    for (const key of Object.values(STACK_CONFIG_KEYS)) {
-      const value = req.config.get(key);
-      if (value !== undefined) config[key] = value;
-    }
-    resetProviderState(config);
+    resetProviderState(readStackConfig((key) => req.config.get(key)));
   },
 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {

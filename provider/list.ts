@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import { InvalidArgumentError } from "./client/errors.js";
 import type { AuthKind, QueryExecutionSummary, SortOrder } from "./client/types.js";
-import { resolveConnection, STACK_CONFIG_KEYS, type StackConfig } from "./connection.js";
+import { readStackConfig, resolveConnection, type StackConfig } from "./connection.js";
 
 export interface ListQueryExecutionsArgs {
   projectId: string;
@@ -30,13 +30,10 @@ export interface ListQueryExecutionsArgs {
 }
 
 function stackConfig(): StackConfig {
-  const config: StackConfig = {};
-  for (const key of Object.values(STACK_CONFIG_KEYS)) {
+  return readStackConfig((key) => {
     const [namespace, name] = key.split(":") as [string, string];
-    const value = new pulumi.Config(namespace).get(name);
-    if (value !== undefined) config[key] = value;
-  }
-  return config;
+    return new pulumi.Config(namespace).get(name);
+  });
 }
 
 /**

@@ -4,12 +4,11 @@
 import fc from "fast-check";
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
 import { implementation, setLogSink } from "../../provider/implementation";
-import { REPLACE_KEYS, UNKNOWN, UPDATE_KEYS } from "../../provider/inputs";
+import { INPUT_KEYS, UNKNOWN } from "../../provider/inputs";
 import { startEmulator } from "../../emulator/index";
 
 const SEED = 20261125;
-// Every input the resource takes: the ids, then what replaces and what updates in place.
-const KEYS = [...new Set(["projectId", "queryExecutionId", ...REPLACE_KEYS, ...UPDATE_KEYS])];
+const KEYS = [...INPUT_KEYS];
 
 // Strings that have broken path-building and header code elsewhere.
 const tricky = fc.constantFrom(
