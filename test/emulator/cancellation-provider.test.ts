@@ -13,6 +13,7 @@ import { deriveRetryToken } from "../../provider/retry-token";
 import { normaliseInputs, UNKNOWN } from "../../provider/inputs";
 import { cancelExecution, type ExecutionService } from "../../provider/cancel";
 import { QueryServiceClient } from "../../provider/client/query-service-client";
+import { rejection } from "../helpers/rejection";
 import { withEmulator } from "../helpers/with-emulator";
 
 type Props = Record<string, any>;
@@ -308,13 +309,13 @@ describe("create", () => {
         const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
         let now = 0;
         setTestOverrides({ now: () => now, sleep: async (ms) => void (now += ms) });
-        const error = await create({ projectId, queryExecutionId: id, waitForTerminalState: true, waitTimeoutSeconds: 5, ...connection(emu, creds) }).then(
-          () => undefined,
-          (e: unknown) => e as Error & { id?: string; properties?: Props },
-        );
-        expect(error?.message).toMatch(/still CANCELING after 5s \(waitTimeoutSeconds\)\. The cancel will not be sent again/);
-        expect(error?.id).toMatch(new RegExp(`^${id}:qec1-`));
-        expect(error?.properties).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELING" });
+        const error = await rejection(
+          create({ projectId, queryExecutionId: id, waitForTerminalState: true, waitTimeoutSeconds: 5, ...connection(emu, creds) }),
+          Error,
+        ) as Error & { id?: string; properties?: Props };
+        expect(error.message).toMatch(/still CANCELING after 5s \(waitTimeoutSeconds\)\. The cancel will not be sent again/);
+        expect(error.id).toMatch(new RegExp(`^${id}:qec1-`));
+        expect(error.properties).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELING" });
         expect(emu.effectiveCancels(id)).toBe(1);
       },
       { cancelDelayMs: 3_600_000 },

@@ -9,6 +9,7 @@ import { QueryServiceError } from "../../provider/client/errors.js";
 import { QueryServiceClient } from "../../provider/client/query-service-client.js";
 import type { QueryServiceClientOptions } from "../../provider/client/types.js";
 import { withEmulator } from "../helpers/with-emulator.js";
+import { rejection as rejectionOf } from "../helpers/rejection";
 
 // No real waiting between attempts; the emulator's own timing is untouched.
 const noWait = { random: () => 0, sleep: async () => undefined };
@@ -32,14 +33,7 @@ async function withClient(
   }, options);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<QueryServiceError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(QueryServiceError);
-  return e as QueryServiceError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, QueryServiceError);
 
 describe("signed round trips", () => {
   test("gets an execution with an API key from the written config file", async () => {

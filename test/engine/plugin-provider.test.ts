@@ -4,6 +4,7 @@
 
 import * as path from "node:path";
 import { cancellationProvider } from "../../provider/provider";
+import { rejection } from "../helpers/rejection";
 import { withEmulator } from "../helpers/with-emulator";
 import { serializeProvider, startPlugin, PluginError, type Plugin } from "./harness/plugin";
 
@@ -109,13 +110,10 @@ test("a wait that times out is reported as created-but-failed-to-initialise, so 
       await withPlugin(config, async (plugin) => {
         const news = { projectId, queryExecutionId: id, waitForTerminalState: true, waitTimeoutSeconds: 1, __provider: providerText };
         const inputs = (await plugin.check(URN, {}, news)).inputs;
-        const error = await plugin.create(URN, inputs).then(
-          () => undefined,
-          (e: unknown) => e as PluginError,
-        );
-        expect(error?.initFailure?.id).toMatch(new RegExp(`^${id}:qec1-`));
-        expect(error?.initFailure?.properties).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELING" });
-        expect(error?.message).toMatch(/still CANCELING after 1s/);
+        const error = await rejection(plugin.create(URN, inputs), PluginError);
+        expect(error.initFailure!.id).toMatch(new RegExp(`^${id}:qec1-`));
+        expect(error.initFailure!.properties).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELING" });
+        expect(error.message).toMatch(/still CANCELING after 1s/);
         expect(plugin.logs.map((l) => l.message).join("\n")).toMatch(/Waiting for the query execution .*: CANCELING after \d+s \(up to 1s\)/);
         expect(emu.effectiveCancels(id)).toBe(1);
       });

@@ -11,6 +11,7 @@ import { generate } from "selfsigned";
 import { ConfigurationError, InvalidArgumentError, QueryServiceError } from "../../provider/client/errors";
 import { QueryServiceClient } from "../../provider/client/query-service-client";
 import type { ClientLogLine, QueryServiceClientOptions } from "../../provider/client/types";
+import { rejection as rejectionOf } from "../helpers/rejection";
 
 const PROJECT = "ocid1.queryserviceproject.oc1.iad.p1";
 const EXEC = "ocid1.queryexecution.oc1.iad.e1";
@@ -125,14 +126,7 @@ function setUp(options: Partial<QueryServiceClientOptions> = {}) {
   return { client, sleeps, lines };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<QueryServiceError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(QueryServiceError);
-  return e as QueryServiceError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, QueryServiceError);
 
 describe("getQueryExecution", () => {
   test("returns the execution, its etag and the service's request id, keeping unknown fields", async () => {
