@@ -26,9 +26,8 @@ import type { RateLimitSpec } from "../emulator/index.js";
 import type { StartAnswer, Summary } from "./lib/emulator-child.js";
 import { EmulatorProcess } from "./lib/emulator-process.js";
 import { PluginHost, REPO_ROOT } from "./lib/plugin-host.js";
+import { integerFlag, runScript } from "./lib/cli.js";
 import { runPool, since } from "./lib/pool.js";
-
-class UsageError extends Error {}
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -92,10 +91,7 @@ function options() {
     process.stdout.write(`${HELP}\n`);
     process.exit(0);
   }
-  const int = (name: string, text: string, min: number) => {
-    if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`--${name}: an integer >= ${min} expected; got ${JSON.stringify(text)}`);
-    return Number(text);
-  };
+  const int = integerFlag;
   return {
     sizes: values.sizes!.split(",").map((s) => int("sizes", s.trim(), 1)),
     latencyMs: int("latency-ms", values["latency-ms"]!, 0),
@@ -458,11 +454,4 @@ async function writeOut(file: string, text: string): Promise<void> {
   await writeFile(path, text);
 }
 
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
-
-main().catch((e: unknown) => {
-  // A bad flag gets its message and a pointer to --help; anything else its stack.
-  const usage = e instanceof UsageError || String((e as { code?: string })?.code).startsWith("ERR_PARSE_ARGS");
-  process.stderr.write(`bench: ${usage ? `${(e as Error).message}\nTry --help.` : ((e as Error)?.stack ?? String(e))}\n`);
-  process.exit(2);
-});
+runScript("bench", main);

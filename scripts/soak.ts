@@ -11,10 +11,9 @@ import { startEmulator, type FaultSpec } from "../emulator/index.js";
 import { cancellationProvider } from "../provider/provider.js";
 import { serializeProvider } from "../test/engine/harness/plugin.js";
 import { PluginHost } from "./lib/plugin-host.js";
+import { integerFlag, probabilityFlag, runScript } from "./lib/cli.js";
 import { runPool, since } from "./lib/pool.js";
 import { between, pick, seededRandom } from "./lib/random.js";
-
-class UsageError extends Error {}
 
 const HELP = `Usage: npm run soak -- [options]
 
@@ -69,17 +68,9 @@ function parseOptions(): Options {
     process.stdout.write(`${HELP}\n`);
     process.exit(0);
   }
-  const int = (name: string, min: number) => {
-    const text = (values as Record<string, unknown>)[name] as string;
-    if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`--${name}: an integer >= ${min} expected; got ${JSON.stringify(text)}`);
-    return Number(text);
-  };
-  const probability = (name: string) => {
-    const text = (values as Record<string, unknown>)[name] as string;
-    const p = Number(text);
-    if (text.trim() === "" || !(p >= 0 && p <= 1)) throw new UsageError(`--${name}: a probability from 0 to 1 expected; got ${JSON.stringify(text)}`);
-    return p;
-  };
+  const flag = (name: string) => (values as Record<string, unknown>)[name] as string;
+  const int = (name: string, min: number) => integerFlag(name, flag(name), min);
+  const probability = (name: string) => probabilityFlag(name, flag(name));
   const seed = values.seed!;
   return {
     cancellations: int("cancellations", 1),
@@ -365,12 +356,4 @@ function summary(r: {
   ].join("\n");
 }
 
-// Ctrl-C: exit through process.exit, whose exit hook (the harness's) SIGKILLs the plugin's group.
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
-
-main().catch((e: unknown) => {
-  // A bad flag gets its message and a pointer to --help; anything else its stack.
-  const usage = e instanceof UsageError || String((e as { code?: string })?.code).startsWith("ERR_PARSE_ARGS");
-  process.stderr.write(`soak: ${usage ? `${(e as Error).message}\nTry --help.` : ((e as Error)?.stack ?? String(e))}\n`);
-  process.exit(2);
-});
+runScript("soak", main);
