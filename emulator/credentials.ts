@@ -169,7 +169,7 @@ export async function writeCredentialsFiles(
   profiles.set(profile, entries);
   await writeFile(configFile, formatConfig(profiles), { mode: 0o600 });
 
-  return {
+  return credentialsOf({
     configFile,
     profile,
     keyFile,
@@ -179,10 +179,10 @@ export async function writeCredentialsFiles(
     region,
     privateKeyPem: privateKey,
     publicKeyPem: publicKey,
-    ...(passphrase ? { passphrase } : {}),
-    ...(securityToken ? { securityToken, securityTokenFile: tokenFile } : {}),
-    keyId: securityToken ? `ST$${securityToken}` : `${tenancy}/${user}/${fingerprint}`,
-  };
+    passphrase,
+    securityToken,
+    securityTokenFile: tokenFile,
+  });
 }
 
 async function readBack(
@@ -203,7 +203,7 @@ async function readBack(
   const securityToken = tokenFile && existsSync(tokenFile) ? (await readFile(tokenFile, "utf8")).trim() : undefined;
   const user = entries.get("user") ?? "";
   if (!securityToken && !user) return undefined;
-  return {
+  return credentialsOf({
     configFile,
     profile,
     keyFile,
@@ -213,8 +213,25 @@ async function readBack(
     region: entries.get("region") ?? "us-ashburn-1",
     privateKeyPem,
     publicKeyPem,
+    passphrase,
+    securityToken,
+    securityTokenFile: tokenFile,
+  });
+}
+
+/** The credentials as returned, with the keyId derived and the optional parts only when set. */
+function credentialsOf(
+  c: Omit<EmulatorCredentials, "keyId" | "passphrase" | "securityToken" | "securityTokenFile"> & {
+    passphrase: string | undefined;
+    securityToken: string | undefined;
+    securityTokenFile: string | undefined;
+  },
+): EmulatorCredentials {
+  const { passphrase, securityToken, securityTokenFile, ...rest } = c;
+  return {
+    ...rest,
     ...(passphrase ? { passphrase } : {}),
-    ...(securityToken ? { securityToken, securityTokenFile: tokenFile! } : {}),
-    keyId: securityToken ? `ST$${securityToken}` : `${tenancy}/${user}/${fingerprint}`,
+    ...(securityToken ? { securityToken, securityTokenFile: securityTokenFile! } : {}),
+    keyId: securityToken ? `ST$${securityToken}` : `${rest.tenancy}/${rest.user}/${rest.fingerprint}`,
   };
 }
