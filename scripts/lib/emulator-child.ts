@@ -4,7 +4,7 @@
 
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { startEmulator, type RateLimitSpec } from "../../emulator/index.js";
+import { startEmulator, type EmulatorStats, type RateLimitSpec } from "../../emulator/index.js";
 
 export type Command =
   | { cmd: "start"; latencyMs: number; cancelDelayMs?: number }
@@ -24,11 +24,8 @@ export interface StartAnswer {
   privateKeyPem: string;
 }
 
-export interface Summary {
-  requests: number;
-  byOperation: Record<string, number>;
-  byStatus: Record<string, number>;
-  replays: number;
+/** The emulator's own counts, plus the exactly-once figures over the ids asked about. */
+export interface Summary extends Pick<EmulatorStats, "requests" | "byOperation" | "byStatus" | "replays"> {
   /** Sum over the ids of max(0, effective cancels - 1). */
   duplicateEffectiveCancels: number;
   /** Ids never cancelled, or not CANCELING/CANCELED now. */
