@@ -1,0 +1,16 @@
+// `npm run setup:pulumi`: finds or builds the real Pulumi CLI (scripts/lib/pulumi-cli.ts) and
+// prints, as its last line, the absolute folder holding pulumi, pulumi-language-nodejs and the
+// dynamic-provider plugin shim, so other tools can put it first on PATH.
+
+import { ensurePulumiCli } from "./lib/pulumi-cli.js";
+
+ensurePulumiCli((line) => process.stderr.write(`${line}\n`)).then(
+  (cli) => {
+    process.stderr.write(`Pulumi CLI ${cli.version} (${cli.source}).\n`);
+    process.stdout.write(`${cli.binDir}\n`);
+  },
+  (e: unknown) => {
+    process.stderr.write(`setup:pulumi: ${(e as Error).message}\n`);
+    process.exit(1);
+  },
+);
