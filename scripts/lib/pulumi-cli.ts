@@ -7,8 +7,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
+import { PACKAGE_ROOT } from "../../provider/package-info.js";
 
-export const ROOT = path.resolve(__dirname, "../../..");
+/** The checkout (or installed package) this file belongs to. */
+export const ROOT = PACKAGE_ROOT;
 const TOOLS = path.join(ROOT, "tools");
 /** Where a built CLI goes. Git-ignored. */
 export const BUILT_BIN = path.join(ROOT, ".pulumi-cli", "bin");
