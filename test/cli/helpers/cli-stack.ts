@@ -1,11 +1,12 @@
 // The real `pulumi` binary on a program directory, the way a user runs it: a local file backend and
 // PULUMI_HOME in a temp dir, the passphrase secrets provider, stack settings in a temp file
 // (`--config-file`), so tests never write into the program's folder and never share a stack.
-// Every command runs in its own process group, so a test can SIGKILL the whole of `pulumi up`.
+// Every command runs in its own process group, like a terminal's foreground job, so a test can
+// signal it as a user would, or kill everything it started as a lost machine would.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { findPulumiCli, pulumiEnv, ROOT } from "../../../scripts/lib/pulumi-cli";
@@ -28,10 +29,48 @@ export interface RunningCli {
   child: ChildProcess;
   /** Resolves when the command has exited, however it ended. */
   done: Promise<CliResult>;
-  /** Sends a signal to the whole process group (pulumi, language host, program, plugin). */
+  /**
+   * Signals pulumi's process group, as Ctrl-C in a terminal or `kill -- -PGID` does. The engine
+   * starts its language host and plugins in process groups of their own, so they do not get it.
+   */
   signal(signal: NodeJS.Signals): void;
+  /** SIGKILLs pulumi and every process it started (language host, program, plugins): a lost machine. */
+  killAll(): void;
+  /** The pids of every process pulumi has started and that still runs. */
+  processes(): number[];
   /** Everything printed so far. */
   output(): string;
+}
+
+/** The pids of a process's descendants, from /proc (Linux). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The fields after the command name, which is in parentheses and may hold spaces.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0; ) {
+    const next = children.get(queue.shift()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
+}
+
+export function kill(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
 }
 
 /** Command options that every stack operation takes, with the stack's settings file. */
@@ -96,11 +135,13 @@ export class CliStack {
       done,
       output: () => output,
       signal(signal) {
-        try {
-          process.kill(-child.pid!, signal);
-        } catch {
-          // the group is gone already
-        }
+        kill(-child.pid!, signal);
+      },
+      processes: () => descendants(child.pid!),
+      killAll() {
+        // Stop the parent first so it cannot start anything new, then everything below it.
+        kill(child.pid!, "SIGSTOP");
+        for (const pid of [child.pid!, ...descendants(child.pid!)]) kill(pid, "SIGKILL");
       },
     };
   }
@@ -108,7 +149,7 @@ export class CliStack {
   /** Runs `pulumi <args>`; a command still running after `timeoutMs` is killed (and reported as such). */
   async run(args: string[], timeoutMs = 150_000): Promise<CliResult> {
     const running = this.start(args);
-    const timer = setTimeout(() => running.signal("SIGKILL"), timeoutMs);
+    const timer = setTimeout(() => running.killAll(), timeoutMs);
     try {
       return await running.done;
     } finally {
