@@ -43,6 +43,35 @@ describe("examples/cleanup through pulumi", () => {
       }
     });
   });
+
+  test("an up that fails half-way exits non-zero naming the failure, and the next up converges with no duplicate cancel", async () => {
+    await withEmulator(async (emu, creds) => {
+      const matches = [1, 2, 3].map((n) => emu.store.addExecution({ lifecycleState: "IN_PROGRESS", name: `adhoc-${n}` }));
+      emu.faults.add({ operation: "CancelQueryExecution", queryExecutionId: matches[1]!.id, times: 1, respond: { status: 400, code: "InvalidParameter", message: "injected" } });
+      emu.faults.add({ operation: "CancelQueryExecution", queryExecutionId: matches[2]!.id, times: 1, afterEffect: "drop-connection" });
+      const stack = await CliStack.init("examples/cleanup", {
+        "queryservice:endpoint": emu.url,
+        "queryservice:configFile": creds.configFile,
+        projectId: emu.defaultProjectId,
+      });
+      try {
+        const first = await stack.up();
+        expect(first.code).not.toBe(0);
+        expect(first.output).toMatch(/CancelQueryExecution failed: 400 InvalidParameter "injected"/);
+        // The dropped answer was retried with the same token and replayed: that one is recorded.
+        expect((await stack.resources()).map((r) => r.outputs!.queryExecutionId).sort()).toEqual([matches[0]!.id, matches[2]!.id].sort());
+
+        const second = await stack.up();
+        succeeded(second);
+        expect(changeSummary(second.output)).toEqual(["+ 1 created", "4 unchanged"]);
+        expect(matches.map((m) => emu.effectiveCancels(m.id))).toEqual([1, 1, 1]);
+        succeeded(await stack.up());
+        expect(matches.map((m) => emu.effectiveCancels(m.id))).toEqual([1, 1, 1]);
+      } finally {
+        stack.dispose();
+      }
+    });
+  });
 });
 
 describe("credentials as stack config secrets", () => {

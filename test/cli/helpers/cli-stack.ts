@@ -73,7 +73,7 @@ export function kill(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Command options that every stack operation takes, with the stack's settings file. */
+/** One stack of one program, driven through the real CLI; its backend, home and settings live in a temp dir. */
 export class CliStack {
   readonly stackName = `t${randomBytes(4).toString("hex")}`;
   readonly configFile: string;
