@@ -55,7 +55,16 @@ interface Answer {
 
 type Outcome =
   | { response: { statusCode: number; headers: IncomingHttpHeaders; body: string } }
+  /** The body went past maxResponseBytes: reading stopped there, and the rest was never received. */
+  | { tooLarge: { statusCode: number; headers: IncomingHttpHeaders } }
   | { error: { name: string; code: string; message: string; timeout: boolean } };
+
+/**
+ * What one answer may hold. The largest page the API gives (1000 executions) comes to about 1 MB
+ * at 1 KB an item, so 16 MiB leaves room for items sixteen times that size while a broken or
+ * hostile service can make the client hold no more than this per request.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** Signs, sends and retries requests to one Query Service endpoint. Knows nothing of Pulumi. */
 export class QueryServiceClient {
@@ -63,6 +72,7 @@ export class QueryServiceClient {
   readonly endpoint: string;
   private readonly policy: RetryPolicy;
   private readonly attemptTimeoutMs: number;
+  private readonly maxResponseBytes: number;
   private readonly authSettings: AuthSettings;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
@@ -82,6 +92,10 @@ export class QueryServiceClient {
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 30000;
     if (!Number.isFinite(this.attemptTimeoutMs) || this.attemptTimeoutMs <= 0) {
       throw new ConfigurationError(`attemptTimeoutMs: a positive number of milliseconds expected; got ${options.attemptTimeoutMs}`, "attemptTimeoutMs");
+    }
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!Number.isInteger(this.maxResponseBytes) || this.maxResponseBytes < 1) {
+      throw new ConfigurationError(`maxResponseBytes: a whole number of bytes >= 1 expected; got ${options.maxResponseBytes}`, "maxResponseBytes");
     }
     this.httpAgent = new http.Agent({ keepAlive: true });
     this.httpsAgent = new https.Agent({ keepAlive: true, ca: trustedCertificates(options.ca) });
@@ -203,6 +217,16 @@ export class QueryServiceClient {
         }
         failure = status >= 300 && status < 400 ? redirectFailure(status, responseHeaders, opcRequestId) : { status, opcRequestId, ...parseErrorBody(status, body) };
         this.log({ ...line, status, code: failure.code, opcRequestId, durationMs });
+      } else if ("tooLarge" in outcome) {
+        const { statusCode: status, headers: responseHeaders } = outcome.tooLarge;
+        failure = {
+          status,
+          code: "ResponseTooLarge",
+          serviceMessage: `the body is larger than ${this.maxResponseBytes} bytes (maxResponseBytes); reading stopped there`,
+          opcRequestId: headerValue(responseHeaders, "opc-request-id") ?? "",
+          kind: "Malformed",
+        };
+        this.log({ ...line, status, code: failure.code, opcRequestId: failure.opcRequestId, durationMs });
       } else {
         if (call.signal?.aborted) throw call.signal.reason;
         failure = noResponseFailure(outcome.error, this.attemptTimeoutMs);
@@ -233,8 +257,11 @@ export class QueryServiceClient {
   }
 
   private async attempt(url: string, call: Call, headers: Record<string, string>): Promise<Outcome> {
+    // A stream rather than got's buffered promise: the body is counted as it arrives, so reading
+    // stops at maxResponseBytes whatever the service sends (got has no limit of its own).
+    let response: { statusCode: number; headers: IncomingHttpHeaders } | undefined;
     try {
-      const response = await got(url, {
+      const stream = got.stream(url, {
         method: call.method,
         headers,
         body: call.method === "POST" ? (call.body ?? "") : undefined,
@@ -245,10 +272,34 @@ export class QueryServiceClient {
         retry: { limit: 0 },
         timeout: { request: this.attemptTimeoutMs },
         agent: { http: this.httpAgent, https: this.httpsAgent },
-        responseType: "text",
         signal: call.signal,
       });
-      return { response: { statusCode: response.statusCode, headers: response.headers, body: response.body } };
+      let tooLarge = false;
+      const stopReading = () => {
+        tooLarge = true;
+        stream.destroy();
+      };
+      stream.once("response", (r: { statusCode: number; headers: IncomingHttpHeaders }) => {
+        response = { statusCode: r.statusCode, headers: r.headers };
+        if (Number(r.headers["content-length"]) > this.maxResponseBytes) stopReading(); // not a byte of it is read
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (size > this.maxResponseBytes) {
+            stopReading();
+            break;
+          }
+          chunks.push(chunk);
+        }
+      } catch (e) {
+        if (!tooLarge) throw e; // destroying the stream ends the loop with a premature-close error
+      }
+      if (tooLarge && response) return { tooLarge: response };
+      if (!response) throw Object.assign(new Error("the connection ended before an answer"), { code: "ECONNRESET" });
+      return { response: { ...response, body: Buffer.concat(chunks).toString("utf8") } };
     } catch (e) {
       // Only plain facts leave this block: got's error object holds the signed request headers.
       const err = e as { name?: string; code?: string; message?: string };

@@ -163,6 +163,11 @@ export interface QueryServiceClientOptions {
   retry?: Partial<RetryPolicy>;
   /** Time allowed to one attempt, connect to last byte. @default 30000 */
   attemptTimeoutMs?: number;
+  /**
+   * The most bytes of one answer's body the client reads. Past it, reading stops and the call
+   * fails as Malformed (`ResponseTooLarge`), without a retry. @default 16777216 (16 MiB)
+   */
+  maxResponseBytes?: number;
   /** Extra CA certificates (PEM) to trust, e.g. the emulator's self-signed one. */
   ca?: string | string[];
   logger?: (line: ClientLogLine) => void;

@@ -202,6 +202,61 @@ describe("getQueryExecution", () => {
   });
 });
 
+describe("response size", () => {
+  const limit = 256 * 1024;
+  let written: number;
+  beforeEach(() => {
+    written = 0;
+  });
+  /** A 200 whose body never ends: the server writes until the client hangs up. */
+  const endless: Reply = (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json", etag: "e", "opc-request-id": "srv-endless" });
+    const piece = Buffer.alloc(16 * 1024, "a");
+    const pump = () => {
+      while (!res.destroyed && written < 64 * 1024 * 1024) {
+        written += piece.length;
+        if (!res.write(piece)) return void res.once("drain", pump);
+      }
+    };
+    pump();
+  };
+
+  test("stops reading a body past maxResponseBytes and fails as Malformed without retrying", async () => {
+    replies.push(endless, execution());
+    const { client } = setUp({ maxResponseBytes: limit });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details).toMatchObject({ kind: "Malformed", status: 200, code: "ResponseTooLarge", retryable: false, attempts: 1, opcRequestId: "srv-endless" });
+    expect(e.message).toContain(`larger than ${limit} bytes (maxResponseBytes)`);
+    expect(seen).toHaveLength(1);
+    // The server stops once the client hangs up: far less than the 64 MiB it would send.
+    expect(written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  test("refuses a body whose content-length is over the limit without waiting for it", async () => {
+    // Declares 1 MiB more than the limit, sends nothing of it, and keeps the connection open.
+    replies.push((_req, res) => {
+      res.writeHead(503, { "content-type": "application/json", "content-length": String(limit + 1024 * 1024) });
+      res.flushHeaders();
+    });
+    const { client } = setUp({ maxResponseBytes: limit, attemptTimeoutMs: 10_000, retry: { maxAttempts: 1 } });
+    const e = await rejection(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "t" }));
+    expect(e.details).toMatchObject({ kind: "Malformed", status: 503, code: "ResponseTooLarge", retryable: false, attempts: 1 });
+  });
+
+  test("reads a body of exactly maxResponseBytes", async () => {
+    const head = JSON.stringify({ id: EXEC, lifecycleState: "IN_PROGRESS", pad: "" });
+    replies.push(json(200, head.replace('"pad":""', `"pad":"${"a".repeat(limit - head.length)}"`), { etag: "e" }));
+    const { client } = setUp({ maxResponseBytes: limit });
+    await expect(client.getQueryExecution(PROJECT, EXEC)).resolves.toMatchObject({ etag: "e", execution: { id: EXEC } });
+  });
+
+  test("refuses a maxResponseBytes that is not a whole number of bytes", () => {
+    expect(() => new QueryServiceClient({ endpoint: baseUrl, credentials, maxResponseBytes: 0 })).toThrow(
+      expect.objectContaining({ setting: "maxResponseBytes" }),
+    );
+  });
+});
+
 describe("retries", () => {
   test.each([
     [429, "TooManyRequests"],
