@@ -3,9 +3,8 @@
 // such values pass through untouched and are never validated or hashed.
 
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
-import { InvalidArgumentError } from "./client/errors.js";
 import { AUTH_KINDS, type AuthKind } from "./client/types.js";
-import { CONTROL_CHARACTER, validateEtag, validateId, validateRetryToken } from "./client/validate.js";
+import { CONTROL_CHARACTER, etagProblem, reasonOf, validateId, validateRetryToken } from "./client/validate.js";
 
 /** What the engine sends for a value not known until apply (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -60,24 +59,11 @@ export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
 }
 
-/** A client validator turned into "why not", so check and the client enforce one set of rules. */
-function reasonOf(validate: (value: unknown) => unknown): (value: unknown) => string | undefined {
-  return (value) => {
-    try {
-      validate(value);
-      return undefined;
-    } catch (e) {
-      if (e instanceof InvalidArgumentError) return e.reason;
-      throw e;
-    }
-  };
-}
-
+// The client's validators turned into "why not", so check and the client enforce one set of rules.
 /** Why `value` is not an OCI id as the API takes it, or undefined when it is one. */
 export const idProblem = reasonOf((value) => validateId("id", value));
 /** Why `value` is not a retry token, or undefined when it is one. */
 export const retryTokenProblem = reasonOf((value) => validateRetryToken(value));
-const etagProblem = reasonOf((value) => validateEtag(value));
 const noControlCharacters = (v: string) => (CONTROL_CHARACTER.test(v) ? "control characters are not allowed" : undefined);
 
 function describe(value: unknown): string {

@@ -15,6 +15,7 @@ import { resolveEndpoint } from "./endpoint.js";
 import { ConfigurationError, type QueryServiceError } from "./errors.js";
 import { noResponseFailure, parseErrorBody, parseJsonObject, redirectFailure, toError, type CallContext, type Failure } from "./failure.js";
 import { classify, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
+import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
 import { RequestSigner } from "./signer.js";
 import type {
   CancelQueryExecutionOptions,
@@ -27,7 +28,7 @@ import type {
   QueryServiceClientOptions,
   RetryPolicy,
 } from "./types.js";
-import { validateEtag, validateId, validateListFilters, validateRetryToken, type ListQuery } from "./validate.js";
+import { etagProblem, validateEtag, validateId, validateListFilters, validateRetryToken, type ListQuery } from "./validate.js";
 
 const API_VERSION = "/20210831";
 
@@ -112,6 +113,10 @@ export class QueryServiceClient {
     const answer = await this.send({ operation: "GetQueryExecution", method: "GET", path, signal: options.signal });
     const etag = headerValue(answer.headers, "etag");
     if (!etag) throw malformed(answer, "the answer has no etag header");
+    // Checked here, so a service's etag that could not go back as if-match is the service's
+    // fault, not reported later as the user's ifMatch being wrong.
+    const problem = etagProblem(etag);
+    if (problem) throw malformed(answer, `the etag header cannot be sent back as if-match (${problem})`);
     return { execution: readExecution(answer, parseJsonObject(answer.body), "the body"), etag, opcRequestId: answer.opcRequestId };
   }
 
@@ -166,6 +171,9 @@ export class QueryServiceClient {
       yield* items.map((item: unknown, i) => readExecution(answer, item, `items[${i}]`));
       const next = headerValue(answer.headers, "opc-next-page");
       if (!next) return;
+      if (next.length > SERVICE_TEXT_LIMITS.pageToken) {
+        throw malformed(answer, `opc-next-page is ${next.length} characters; at most ${SERVICE_TEXT_LIMITS.pageToken} expected`);
+      }
       if (next === page) throw malformed(answer, "opc-next-page repeats the page just read");
       if (seen.has(next)) throw malformed(answer, "opc-next-page returns to a page already read");
       seen.add(next);
@@ -210,7 +218,7 @@ export class QueryServiceClient {
       let failure: Failure;
       if ("response" in outcome) {
         const { statusCode: status, headers: responseHeaders, body } = outcome.response;
-        const opcRequestId = headerValue(responseHeaders, "opc-request-id") ?? "";
+        const opcRequestId = requestIdOf(responseHeaders);
         if (status >= 200 && status < 300) {
           this.log({ ...line, status, opcRequestId, durationMs });
           return { status, headers: responseHeaders, body, opcRequestId, ctx };
@@ -223,7 +231,7 @@ export class QueryServiceClient {
           status,
           code: "ResponseTooLarge",
           serviceMessage: `the body is larger than ${this.maxResponseBytes} bytes (maxResponseBytes); reading stopped there`,
-          opcRequestId: headerValue(responseHeaders, "opc-request-id") ?? "",
+          opcRequestId: requestIdOf(responseHeaders),
           kind: "Malformed",
         };
         this.log({ ...line, status, code: failure.code, opcRequestId: failure.opcRequestId, durationMs });
@@ -353,9 +361,19 @@ function readExecution(answer: Answer, value: unknown, what: string): QueryExecu
   const object = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   if (!object) throw malformed(answer, `${what} is not a JSON object`);
   for (const field of ["id", "lifecycleState"]) {
-    if (typeof object[field] !== "string") throw malformed(answer, `${what} has no string ${field}`);
+    const text = object[field];
+    if (typeof text !== "string") throw malformed(answer, `${what} has no string ${field}`);
+    // Both are kept in Pulumi state and shown in messages: a service cannot make them huge.
+    if (text.length < 1 || text.length > SERVICE_TEXT_LIMITS.lifecycleState) {
+      throw malformed(answer, `${what}.${field} is ${text.length} characters; 1..${SERVICE_TEXT_LIMITS.lifecycleState} expected`);
+    }
   }
-  return object as QueryExecution;
+  return { ...object, lifecycleState: serviceText(object.lifecycleState as string, SERVICE_TEXT_LIMITS.lifecycleState) } as QueryExecution;
+}
+
+/** The answer's opc-request-id, bounded and redacted: it goes into errors, logs and state. */
+function requestIdOf(headers: IncomingHttpHeaders): string {
+  return serviceText(headerValue(headers, "opc-request-id") ?? "", SERVICE_TEXT_LIMITS.opcRequestId);
 }
 
 function malformed(answer: Answer, message: string): QueryServiceError {

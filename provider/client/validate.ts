@@ -43,6 +43,22 @@ export function validateEtag(value: unknown, argument = "ifMatch"): string {
   return text;
 }
 
+/** A validator turned into "why not": the reason it gives, or undefined when the value passes. */
+export function reasonOf(validate: (value: unknown) => unknown): (value: unknown) => string | undefined {
+  return (value) => {
+    try {
+      validate(value);
+      return undefined;
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) return e.reason;
+      throw e;
+    }
+  };
+}
+
+/** Why `value` cannot travel as an if-match etag, or undefined when it can. */
+export const etagProblem = reasonOf((value) => validateEtag(value, "etag"));
+
 /** The list filters, with their defaults filled in. */
 export interface ListQuery {
   limit?: number;

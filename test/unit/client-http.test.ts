@@ -610,6 +610,63 @@ describe("errors", () => {
     expect(e.details.nextStep).toMatch(/fingerprint .* clock/);
   });
 
+  /** A reply that puts the request's own authorization header wherever `place` says. */
+  const echo = (place: (authorization: string) => { code: string; message: string; requestId: string; status?: number }): Reply => (req, res) => {
+    const { code, message, requestId, status = 401 } = place(String(req.headers.authorization));
+    res.writeHead(status, { "content-type": "application/json", "opc-request-id": requestId });
+    res.end(status === 202 ? "" : JSON.stringify({ code, message }));
+  };
+  const secretsOf = (authorization: string) => [
+    authorization,
+    /signature="([^"]+)"/.exec(authorization)![1]!,
+    /keyId="([^"]+)"/.exec(authorization)![1]!,
+  ];
+
+  test("never carry a signature or keyId the service echoes in its code, message or opc-request-id", async () => {
+    replies.push(echo((a) => ({ code: a.slice(0, 255), message: `Rejected ${a}`, requestId: a })));
+    const { client, lines } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    const everything = [e.message, String(e), JSON.stringify(e), inspect(e, { depth: 10, showHidden: true }), JSON.stringify(lines)].join("\n");
+    for (const secret of secretsOf(String(seen[0]?.headers.authorization))) expect(everything).not.toContain(secret);
+    expect(e.details.serviceMessage).toMatch(/^Rejected Signature \[redacted\]/);
+  });
+
+  test("keep no echoed signature in the opc-request-id of an accepted cancel", async () => {
+    replies.push(echo((a) => ({ code: "", message: "", requestId: `A1/${a}`, status: 202 })));
+    const { client } = setUp();
+    const result = await client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "t" });
+    for (const secret of secretsOf(String(seen[0]?.headers.authorization))) expect(result.opcRequestId).not.toContain(secret);
+    expect(result.opcRequestId.length).toBeLessThanOrEqual(256);
+  });
+
+  test("bound a 5 MB code and message to the documented 255 and 1024 characters", async () => {
+    replies.push(serviceError(500, "C".repeat(5_000_000), "M".repeat(5_000_000)));
+    const { client, lines } = setUp({ retry: { maxAttempts: 1 } });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details.code).toBe(`${"C".repeat(255)}…`);
+    expect(e.details.serviceMessage).toBe(`${"M".repeat(1024)}…`);
+    expect(e.message.length).toBeLessThan(2000);
+    expect(JSON.stringify(lines).length).toBeLessThan(3000);
+  });
+
+  test("report a service etag too long to send back as Malformed, not as a bad ifMatch", async () => {
+    replies.push(execution("IN_PROGRESS", "e".repeat(300)));
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details).toMatchObject({ kind: "Malformed", status: 200, code: "MalformedResponse" });
+    expect(e.message).toContain("the etag header cannot be sent back as if-match (1..255 characters expected; got 300)");
+    expect(e.message).not.toContain("ifMatch");
+  });
+
+  test("report a 5 MB lifecycleState as Malformed, naming its length only", async () => {
+    replies.push(json(200, { id: EXEC, lifecycleState: "S".repeat(5_000_000) }, { etag: "e" }));
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details.kind).toBe("Malformed");
+    expect(e.message).toContain("the body.lifecycleState is 5000000 characters; 1..255 expected");
+    expect(e.message.length).toBeLessThan(2000);
+  });
+
   test("still give the status when an error body is not JSON", async () => {
     replies.push(json(400, "<html><body>Request   rejected by proxy</body></html>", { "content-type": "text/html" }));
     const { client } = setUp();
