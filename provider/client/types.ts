@@ -108,7 +108,12 @@ export interface ApiKeyCredentials {
 export interface RetryPolicy {
   /** Attempts in all, the first included. @default 8 */
   maxAttempts: number;
-  /** The first backoff ceiling; doubles each attempt. @default 1000 */
+  /**
+   * The hard cap on attempts while the service keeps answering with Retry-After, which is
+   * followed past maxAttempts within the time budget. @default 100
+   */
+  maxAttemptsWithRetryAfter: number;
+  /** The first backoff ceiling; doubles each attempt. Also the shortest Retry-After wait. @default 1000 */
   baseDelayMs: number;
   /** The largest ceiling of one backoff. @default 30000 */
   maxDelayMs: number;

@@ -314,6 +314,22 @@ describe("retries", () => {
     expect(sleeps).toEqual([4500]); // 3 s asked, plus random() = 0.5 of another 3 s
   });
 
+  test("waits at least the first backoff step on a Retry-After of a millisecond", async () => {
+    replies.push(serviceError(429, "TooManyRequests", "slow down", { "retry-after": "0.001" }), execution());
+    const { client, sleeps } = setUp();
+    await client.getQueryExecution(PROJECT, EXEC);
+    expect(sleeps).toEqual([1500]); // 1 s, the first step, plus random() = 0.5 of it
+  });
+
+  test("stops at maxAttemptsWithRetryAfter while the service keeps sending Retry-After", async () => {
+    replies.push(...Array.from({ length: 6 }, () => serviceError(429, "TooManyRequests", "slow down", { "retry-after": "0.001" })));
+    const { client, lines } = setUp({ retry: { maxAttempts: 2, maxAttemptsWithRetryAfter: 4 } });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(seen).toHaveLength(4);
+    expect(e.details.attempts).toBe(4);
+    expect(lines.at(-1)).toMatchObject({ event: "give-up", reason: "all 4 attempts used (maxAttemptsWithRetryAfter)" });
+  });
+
   test("honours Retry-After as an HTTP-date", async () => {
     const at = new Date(Date.now() + 6000).toUTCString();
     replies.push(serviceError(503, "ServiceUnavailable", "busy", { "retry-after": at }), execution());
