@@ -35,6 +35,8 @@ const API_VERSION = "/20210831";
 interface Call {
   operation: string;
   method: "GET" | "POST";
+  /** The documented success status; any other 2xx cannot be the service's answer. */
+  success: 200 | 202;
   /** Percent-encoded path below the endpoint, without the query string. */
   path: string;
   /** "" or "?a=b&…", already encoded. */
@@ -110,7 +112,7 @@ export class QueryServiceClient {
   /** GetQueryExecution: the execution, its etag (for if-match) and the service's request id. */
   async getQueryExecution(projectId: string, queryExecutionId: string, options: { signal?: AbortSignal } = {}): Promise<GetQueryExecutionResult> {
     const path = executionPath(projectId, queryExecutionId);
-    const answer = await this.send({ operation: "GetQueryExecution", method: "GET", path, signal: options.signal });
+    const answer = await this.send({ operation: "GetQueryExecution", method: "GET", success: 200, path, signal: options.signal });
     const etag = headerValue(answer.headers, "etag");
     if (!etag) throw malformed(answer, "the answer has no etag header");
     // Checked here, so a service's etag that could not go back as if-match is the service's
@@ -145,6 +147,7 @@ export class QueryServiceClient {
     const answer = await this.send({
       operation: "CancelQueryExecution",
       method: "POST",
+      success: 202,
       path,
       headers,
       body: "",
@@ -165,7 +168,7 @@ export class QueryServiceClient {
     // Every token seen, not just the last: a service cycling a -> b -> a would page forever.
     const seen = new Set<string>();
     for (;;) {
-      const answer = await this.send({ operation: "ListQueryExecutions", method: "GET", path, query: listQueryString(query, page), signal });
+      const answer = await this.send({ operation: "ListQueryExecutions", method: "GET", success: 200, path, query: listQueryString(query, page), signal });
       const items = parseJsonObject(answer.body)?.items;
       if (!Array.isArray(items)) throw malformed(answer, "the body is not an object with an items array");
       yield* items.map((item: unknown, i) => readExecution(answer, item, `items[${i}]`));
@@ -219,11 +222,13 @@ export class QueryServiceClient {
       if ("response" in outcome) {
         const { statusCode: status, headers: responseHeaders, body } = outcome.response;
         const opcRequestId = requestIdOf(responseHeaders);
-        if (status >= 200 && status < 300) {
+        if (status === call.success) {
           this.log({ ...line, status, opcRequestId, durationMs });
           return { status, headers: responseHeaders, body, opcRequestId, ctx };
         }
-        failure = status >= 300 && status < 400 ? redirectFailure(status, responseHeaders, opcRequestId) : { status, opcRequestId, ...parseErrorBody(status, body) };
+        if (status >= 200 && status < 300) failure = unexpectedSuccess(call, status, responseHeaders, opcRequestId);
+        else if (status >= 300 && status < 400) failure = redirectFailure(status, responseHeaders, opcRequestId);
+        else failure = { status, opcRequestId, ...parseErrorBody(status, body) };
         this.log({ ...line, status, code: failure.code, opcRequestId, durationMs });
       } else if ("tooLarge" in outcome) {
         const { statusCode: status, headers: responseHeaders } = outcome.tooLarge;
@@ -378,6 +383,26 @@ function requestIdOf(headers: IncomingHttpHeaders): string {
 
 function malformed(answer: Answer, message: string): QueryServiceError {
   return toError(answer.ctx, { status: answer.status, code: "MalformedResponse", serviceMessage: message, opcRequestId: answer.opcRequestId, kind: "Malformed" });
+}
+
+/**
+ * A 2xx other than the documented one (say a proxy's 200 text/html page): not the service's
+ * answer, so not a success. For a cancel this means nothing is recorded and the next run looks at
+ * the execution again before it sends anything (with the same retry token, so at most once).
+ */
+function unexpectedSuccess(call: Call, status: number, headers: IncomingHttpHeaders, opcRequestId: string): Failure {
+  const type = headerValue(headers, "content-type");
+  return {
+    status,
+    code: "UnexpectedStatus",
+    serviceMessage: `${call.operation} answers ${call.success}; got ${status}${type ? ` with ${serviceText(type, 100)}` : ""}`,
+    opcRequestId,
+    kind: "Malformed",
+    nextStep:
+      call.method === "POST"
+        ? "The answer is not the Query Service's: check that endpoint points at the Query Service and not at a proxy or login page. The cancel was not recorded; the next run looks at the execution again before sending anything."
+        : undefined,
+  };
 }
 
 function describeStatus(f: Failure): string {

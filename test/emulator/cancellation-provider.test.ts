@@ -202,6 +202,21 @@ describe("create", () => {
     });
   });
 
+  test("does not record a cancel answered 200 by something in front of the service, and the next run cancels once", async () => {
+    await withEmulator(async (emu, creds) => {
+      const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
+      const news = { projectId, queryExecutionId: id, ...connection(emu, creds) };
+      emu.faults.add({ operation: "CancelQueryExecution", times: 1, respond: { status: 200 } });
+      await expect(create(news)).rejects.toThrow(/CancelQueryExecution failed: 200 UnexpectedStatus/);
+      expect(emu.effectiveCancels(id)).toBe(0);
+
+      const result = await create(news);
+      expect(result.outs.outcome).toBe("CANCEL_REQUESTED");
+      expect(cancels(emu).map((r) => r.status)).toEqual([200, 202]);
+      expect(emu.effectiveCancels(id)).toBe(1);
+    });
+  });
+
   test("retries transient faults with the same token and cancels exactly once", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });

@@ -186,6 +186,17 @@ describe("getQueryExecution", () => {
   });
 
   test.each([
+    ["a 204", json(204, undefined, { etag: "e" }), /"GetQueryExecution answers 200; got 204 with application\/json"/],
+    ["a 202", json(202, { id: EXEC, lifecycleState: "IN_PROGRESS" }, { etag: "e" }), /"GetQueryExecution answers 200; got 202 with application\/json"/],
+  ])("fails as Malformed on %s, which is not the documented 200", async (_what, reply, message) => {
+    replies.push(reply);
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details).toMatchObject({ kind: "Malformed", code: "UnexpectedStatus", retryable: false, attempts: 1 });
+    expect(e.message).toMatch(message);
+  });
+
+  test.each([
     ["no etag header", json(200, { id: EXEC, lifecycleState: "IN_PROGRESS" }), /no etag header/],
     ["a body that is not JSON", json(200, "<html>hello</html>", { etag: "e" }), /the body is not a JSON object/],
     ["a JSON array", json(200, [], { etag: "e" }), /the body is not a JSON object/],
@@ -434,6 +445,16 @@ describe("cancelQueryExecution", () => {
       "content-type": "application/json",
       "x-content-sha256": EMPTY_SHA256,
     });
+  });
+
+  test("does not take a proxy's 200 text/html for the documented 202, and does not retry it", async () => {
+    replies.push(json(200, "<html>Welcome to the proxy</html>", { "content-type": "text/html" }), accepted);
+    const { client } = setUp();
+    const e = await rejection(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "tok-1" }));
+    expect(e.details).toMatchObject({ kind: "Malformed", status: 200, code: "UnexpectedStatus", retryable: false, attempts: 1 });
+    expect(e.message).toContain('"CancelQueryExecution answers 202; got 200 with text/html"');
+    expect(e.details.nextStep).toMatch(/The cancel was not recorded; the next run looks at the execution again/);
+    expect(seen).toHaveLength(1);
   });
 
   test("sends no if-match or token when none is given", async () => {
