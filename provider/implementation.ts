@@ -13,6 +13,7 @@ import {
   type CancelDeps,
   type CancellationRecord,
 } from "./cancel.js";
+import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import type { QueryServiceClientOptions } from "./client/types.js";
 import { connectionKey, readStackConfig, resolveConnection, type StackConfig } from "./connection.js";
@@ -80,8 +81,12 @@ export function resetProviderState(config: StackConfig = {}): void {
 }
 
 function clientFor(inputs: CancellationInputs): QueryServiceClient {
-  const options = {
+  const options: QueryServiceClientOptions = {
     ...resolveConnection(inputs, stackConfig, process.env, (path) => readFileSync(path, "utf8")),
+    // A retry is a progress line: a dead endpoint must not mean a minute of silence.
+    logger: (line) => {
+      if (line.event === "retry") logLine(describeRetry(line));
+    },
     ...overrides.client,
   };
   const key = connectionKey(options);

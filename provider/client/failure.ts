@@ -2,7 +2,7 @@
 
 import { STATUS_CODES, type IncomingHttpHeaders } from "node:http";
 import { QueryServiceError, type QueryServiceErrorKind } from "./errors.js";
-import { classify, isTlsCertificateError } from "./retry.js";
+import { classify, lastingNetworkFailure } from "./retry.js";
 import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
 
 /** What the client knows about the call when an attempt fails. */
@@ -66,9 +66,7 @@ export function noResponseFailure(error: { name: string; code: string; message: 
     serviceMessage: serviceText(error.message, SERVICE_TEXT_LIMITS.networkError),
     opcRequestId: "",
     cause,
-    nextStep: isTlsCertificateError(error.code)
-      ? "The server's TLS certificate is not trusted: check the endpoint, or pass the certificate of the CA that signed it as ca."
-      : undefined,
+    nextStep: lastingNetworkFailure(error.code),
   };
 }
 

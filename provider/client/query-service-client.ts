@@ -260,7 +260,15 @@ export class QueryServiceClient {
       };
       const wait = nextDelayMs({ ...timing, random: this.random });
       if (wait === undefined) throw this.giveUp(error, stopReason(timing) ?? "no retry left");
-      this.log({ event: "retry", operation: call.operation, attempt, delayMs: Math.round(wait), reason: describeStatus(failure) });
+      this.log({
+        event: "retry",
+        operation: call.operation,
+        attempt,
+        maxAttempts: timing.retryAfterMs ? this.policy.maxAttemptsWithRetryAfter : this.policy.maxAttempts,
+        delayMs: Math.round(wait),
+        reason: describeStatus(failure),
+        detail: failure.serviceMessage,
+      });
       try {
         await this.sleep(wait, call.signal);
       } catch (e) {

@@ -110,8 +110,7 @@ export interface Classification {
 export function classify(status: number | undefined, code: string): Classification {
   if (status === undefined) {
     if (code === "Timeout") return { kind: "Timeout", retryable: true };
-    // An untrusted certificate stays untrusted: asking again cannot help.
-    return { kind: "Network", retryable: !isTlsCertificateError(code) };
+    return { kind: "Network", retryable: lastingNetworkFailure(code) === undefined };
   }
   switch (status) {
     case 401:
@@ -143,9 +142,19 @@ export function classify(status: number | undefined, code: string): Classificati
   return { kind: "Malformed", retryable: false };
 }
 
-/** Node's codes for a certificate it refuses (self-signed, expired, wrong host, unknown issuer). */
-export function isTlsCertificateError(code: string): boolean {
-  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
+// Failures without a response that asking again within the budget cannot cure, each with what to
+// do instead. Anything else without a response (refused, reset, timed out, EAI_AGAIN) may heal.
+const LASTING_NETWORK_FAILURES: ReadonlyArray<[RegExp, string]> = [
+  [/^ENOTFOUND$/, "The endpoint's host name does not exist (DNS answered so): check endpoint, or region, for a typo."],
+  // Self-signed, expired, wrong host, unknown issuer: an untrusted certificate stays untrusted.
+  [/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/, "The server's TLS certificate is not trusted: check the endpoint, or pass the certificate of the CA that signed it as ca."],
+  [/^EPROTO$|^ERR_SSL_/, "The endpoint does not speak TLS on that port: check the scheme (https) and the port of endpoint."],
+  [/^HPE_/, "The endpoint does not answer in HTTP: check that its port is the Query Service's."],
+];
+
+/** The next step for a failure without a response that will not heal, or undefined when it may. */
+export function lastingNetworkFailure(code: string): string | undefined {
+  return LASTING_NETWORK_FAILURES.find(([pattern]) => pattern.test(code))?.[1];
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -139,9 +139,15 @@ export type ClientLogLine =
   | {
       event: "retry";
       operation: string;
+      /** The attempt that failed. */
       attempt: number;
+      /** The most attempts this call may make (maxAttemptsWithRetryAfter while following Retry-After). */
+      maxAttempts: number;
       delayMs: number;
+      /** Status and code, or the network error's code. */
       reason: string;
+      /** The service's message or the network error's text, bounded and redacted. */
+      detail: string;
     }
   | {
       event: "give-up";

@@ -294,6 +294,16 @@ describe("create", () => {
     });
   });
 
+  test("prints a progress line per retry on an endpoint that refuses connections, naming what failed, the wait and attempt n of m", async () => {
+    await withEmulator(async (emu, creds) => {
+      const dead = { projectId: "p", queryExecutionId: "q", endpoint: "http://127.0.0.1:9", configFile: creds.configFile, profile: creds.profile };
+      await expect(create(dead)).rejects.toThrow(/GetQueryExecution failed: ECONNREFUSED .*8 attempts/);
+      expect(logs).toHaveLength(7);
+      expect(logs[0]).toMatch(/^GetQueryExecution attempt 1 of 8 failed: ECONNREFUSED \(connect ECONNREFUSED 127\.0\.0\.1:9\); trying again in \d+\.\d s\.$/);
+      expect(logs[6]).toMatch(/^GetQueryExecution attempt 7 of 8 failed: ECONNREFUSED/);
+    });
+  });
+
   test("uses an explicit retryToken on the wire and in the outputs", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });

@@ -421,7 +421,7 @@ describe("retries", () => {
     await rejection(client.getQueryExecution(PROJECT, EXEC));
     expect(lines).toEqual([
       expect.objectContaining({ event: "attempt", operation: "GetQueryExecution", method: "GET", path: EXEC_PATH, attempt: 1, status: 503, code: "ServiceUnavailable", opcRequestId: "srv-503" }),
-      { event: "retry", operation: "GetQueryExecution", attempt: 1, delayMs: 500, reason: "503 ServiceUnavailable" },
+      { event: "retry", operation: "GetQueryExecution", attempt: 1, maxAttempts: 8, delayMs: 500, reason: "503 ServiceUnavailable", detail: "ServiceUnavailable happened" },
       expect.objectContaining({ event: "attempt", attempt: 2, status: 404 }),
       { event: "give-up", operation: "GetQueryExecution", attempt: 2, reason: "404 NotAuthorizedOrNotFound is not retried" },
     ]);
