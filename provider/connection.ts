@@ -50,7 +50,7 @@ export function readStackConfig(get: (key: string) => string | undefined): Stack
 }
 type Source = (name: string) => string | undefined;
 
-// The OCI CLI's spellings of the auth kinds (OCI_CLI_AUTH, `oci:auth`) map onto ours.
+// The OCI CLI's spellings of the auth kinds (OCI_CLI_AUTH, `oci:auth`, and the `auth` input) map onto ours.
 const AUTH_ALIASES: Record<string, AuthKind> = {
   api_key: "ApiKey",
   apikey: "ApiKey",
@@ -64,14 +64,26 @@ const AUTH_ALIASES: Record<string, AuthKind> = {
   okeworkloadidentity: "OKEWorkloadIdentity",
 };
 
+/** An auth kind as a user may write it: our names, or the OCI CLI's. */
+export type AuthKindSpelling =
+  | AuthKind
+  | "api_key"
+  | "security_token"
+  | "instance_principal"
+  | "resource_principal"
+  | "oke_workload_identity";
+
+/** What an auth setting may hold, for messages. */
+export const AUTH_KIND_EXPECTED = `one of ${AUTH_KINDS.join(", ")} (or the OCI CLI spellings api_key, security_token, instance_principal, resource_principal, oke_workload_identity)`;
+
+/** The auth kind a spelling means (any case; `-` or `_`), or undefined. */
+export function authKindOf(value: string): AuthKind | undefined {
+  return AUTH_ALIASES[value.trim().toLowerCase().replace(/-/g, "_")];
+}
+
 export function parseAuthKind(value: string, setting: string): AuthKind {
-  const kind = AUTH_ALIASES[value.trim().toLowerCase().replace(/-/g, "_")];
-  if (!kind) {
-    throw new ConfigurationError(
-      `${setting}: one of ${AUTH_KINDS.join(", ")} expected (or the OCI CLI spellings api_key, security_token, …); got ${JSON.stringify(value)}`,
-      setting,
-    );
-  }
+  const kind = authKindOf(value);
+  if (!kind) throw new ConfigurationError(`${setting}: ${AUTH_KIND_EXPECTED} expected; got ${JSON.stringify(value)}`, setting);
   return kind;
 }
 
@@ -82,7 +94,7 @@ const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" 
  * Throws `ConfigurationError` naming the setting at fault; never includes a secret's value.
  */
 export function resolveConnection(
-  inputs: Pick<CancellationInputs, "endpoint" | "region" | "auth" | "configFile" | "profile">,
+  inputs: Pick<CancellationInputs, "endpoint" | "region" | "configFile" | "profile"> & { auth?: AuthKindSpelling },
   stack: StackConfig,
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string,
@@ -104,7 +116,7 @@ export function resolveConnection(
   const stackAuth = fromStack(STACK_CONFIG_KEYS.auth);
   const envAuth = fromEnv(ENVIRONMENT_KEYS.auth);
   options.auth =
-    inputs.auth ??
+    (inputs.auth ? parseAuthKind(inputs.auth, "auth") : undefined) ??
     (stackAuth ? parseAuthKind(stackAuth, STACK_CONFIG_KEYS.auth) : undefined) ??
     (envAuth ? parseAuthKind(envAuth, ENVIRONMENT_KEYS.auth) : undefined) ??
     "ApiKey";

@@ -3,7 +3,8 @@
 // such values pass through untouched and are never validated or hashed.
 
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
-import { AUTH_KINDS, type AuthKind } from "./client/types.js";
+import type { AuthKind } from "./client/types.js";
+import { AUTH_KIND_EXPECTED, authKindOf } from "./connection.js";
 import { CONTROL_CHARACTER, etagProblem, reasonOf, validateId, validateRetryToken } from "./client/validate.js";
 
 /** What the engine sends for a value not known until apply (preview). */
@@ -190,8 +191,10 @@ export function normaliseInputs(raw: Record<string, unknown>): {
     const value = optionalString(raw, key, failures);
     if (value !== undefined) inputs[key] = value;
   }
-  const auth = oneOf(raw, "auth", AUTH_KINDS, undefined, failures);
-  if (auth !== undefined) inputs.auth = auth;
+  const auth = optionalString(raw, "auth", failures, (v) => (authKindOf(v) ? undefined : `${AUTH_KIND_EXPECTED} expected; got ${JSON.stringify(v)}`));
+  // The OCI CLI's spellings are accepted and stored as our names, so a diff never sees two spellings.
+  const kind = auth === undefined || isUnknown(auth) ? (auth as AuthKind | undefined) : authKindOf(auth);
+  if (kind !== undefined) inputs.auth = kind;
 
   for (const key of Object.keys(raw)) {
     if (key !== "__provider" && !INPUT_KEYS.has(key) && !OUTPUT_ONLY_KEYS.has(key)) {

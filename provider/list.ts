@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import { InvalidArgumentError } from "./client/errors.js";
-import type { AuthKind, QueryExecutionSummary, SortOrder } from "./client/types.js";
-import { readStackConfig, resolveConnection, type StackConfig } from "./connection.js";
+import type { QueryExecutionSummary, SortOrder } from "./client/types.js";
+import { readStackConfig, resolveConnection, type AuthKindSpelling, type StackConfig } from "./connection.js";
 
 export interface ListQueryExecutionsArgs {
   projectId: string;
@@ -23,7 +23,7 @@ export interface ListQueryExecutionsArgs {
   sortOrder?: SortOrder;
   endpoint?: string;
   region?: string;
-  auth?: AuthKind;
+  auth?: AuthKindSpelling;
   configFile?: string;
   profile?: string;
   /** @internal Tests pin "now" for `olderThanMinutes`. */

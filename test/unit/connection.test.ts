@@ -22,6 +22,7 @@ describe("resolveConnection", () => {
 
   test("maps the OCI CLI spellings of auth kinds and names the setting of a bad one", () => {
     expect(resolveConnection({}, { "oci:auth": "instance_principal" }, {}, noFile).auth).toBe("InstancePrincipal");
+    expect(resolveConnection({ auth: "security_token" }, {}, {}, noFile).auth).toBe("SecurityToken");
     expect(() => resolveConnection({}, { "oci:auth": "password" }, {}, noFile)).toThrow(
       expect.objectContaining({ name: "ConfigurationError", setting: "oci:auth" }),
     );

@@ -88,6 +88,18 @@ describe("normaliseInputs", () => {
     expect(inputs.auth).toBe(UNKNOWN);
   });
 
+  test("accepts the OCI CLI spellings of auth and stores our names for them", () => {
+    for (const [spelling, kind] of [["api_key", "ApiKey"], ["instance_principal", "InstancePrincipal"], ["OKE_WORKLOAD_IDENTITY", "OKEWorkloadIdentity"], ["ApiKey", "ApiKey"]]) {
+      const { inputs, failures } = normaliseInputs({ ...valid, auth: spelling });
+      expect([spelling, failures, inputs.auth]).toEqual([spelling, [], kind]);
+    }
+  });
+
+  test("refuses an auth kind that is neither ours nor the OCI CLI's, listing both", () => {
+    const { failures } = normaliseInputs({ ...valid, auth: "Password" });
+    expect(failures).toEqual([{ property: "auth", reason: expect.stringMatching(/^one of ApiKey, .*OKEWorkloadIdentity \(or the OCI CLI spellings api_key, .*\) expected; got "Password"$/) }]);
+  });
+
   test("refuses credentials inside an endpoint URL", () => {
     const { failures } = normaliseInputs({ ...valid, endpoint: "https://user:secret@example.com" });
     expect(failures).toEqual([{ property: "endpoint", reason: "credentials in the URL are not allowed" }]);
