@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { AUTH_KINDS, type ApiKeyCredentials, type AuthKind, type QueryServiceClientOptions } from "./client/types.js";
 import { ConfigurationError } from "./client/errors.js";
+import { quoted } from "./client/validate.js";
 import type { CancellationInputs } from "./inputs.js";
 
 /** Stack config keys read, as `@pulumi/oci` users already have them, plus our own endpoint keys. */
@@ -83,7 +84,7 @@ export function authKindOf(value: string): AuthKind | undefined {
 
 export function parseAuthKind(value: string, setting: string): AuthKind {
   const kind = authKindOf(value);
-  if (!kind) throw new ConfigurationError(`${setting}: ${AUTH_KIND_EXPECTED} expected; got ${JSON.stringify(value)}`, setting);
+  if (!kind) throw new ConfigurationError(`${setting}: ${AUTH_KIND_EXPECTED} expected; got ${quoted(value)}`, setting);
   return kind;
 }
 
@@ -163,7 +164,7 @@ function directCredentials(get: Source, names: KeyNames, readFile: (path: string
       privateKey = readFile(path!);
     } catch (e) {
       throw new ConfigurationError(
-        `${names.privateKeyPath}: cannot read the key file ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? "error"}).`,
+        `${names.privateKeyPath}: cannot read the key file ${quoted(path!, 200)} (${(e as NodeJS.ErrnoException).code ?? "error"}).`,
         names.privateKeyPath,
       );
     }

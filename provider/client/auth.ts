@@ -18,6 +18,7 @@ import {
 } from "oci-common";
 import { ConfigurationError } from "./errors.js";
 import { AUTH_KINDS, type ApiKeyCredentials, type AuthKind } from "./types.js";
+import { quoted } from "./validate.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -38,7 +39,7 @@ export interface Choice {
 export function checkAuthSettings(settings: AuthSettings): AuthKind {
   const auth = settings.auth ?? "ApiKey";
   if (!AUTH_KINDS.includes(auth)) {
-    throw new ConfigurationError(`auth: one of ${AUTH_KINDS.join(", ")} expected; got ${JSON.stringify(auth)}`, "auth");
+    throw new ConfigurationError(`auth: one of ${AUTH_KINDS.join(", ")} expected; got ${quoted(String(auth))}`, "auth");
   }
   if (settings.credentials !== undefined && auth !== "ApiKey") {
     throw new ConfigurationError(`credentials are used only with auth ApiKey; auth is ${auth}`, "credentials");

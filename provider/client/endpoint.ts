@@ -3,6 +3,7 @@
 import { isIP } from "node:net";
 import { Region } from "oci-common";
 import { ConfigurationError } from "./errors.js";
+import { quoted } from "./validate.js";
 
 /**
  * Assumption: the Query Service's API host is undocumented (reference §1); this follows the
@@ -31,7 +32,7 @@ export function resolveEndpoint({ endpoint, region, endpointTemplate }: Endpoint
   }
   const template = endpointTemplate ?? DEFAULT_ENDPOINT_TEMPLATE;
   if (!template.includes("{region}")) {
-    throw new ConfigurationError(`endpointTemplate must contain {region}; got ${template}`, "endpointTemplate");
+    throw new ConfigurationError(`endpointTemplate must contain {region}; got ${quoted(template, 200)}`, "endpointTemplate");
   }
   const { regionId, secondLevelDomain } = lookUpRegion(region);
   const filled = template.replaceAll("{region}", regionId).replaceAll("{secondLevelDomain}", secondLevelDomain);
@@ -54,7 +55,7 @@ function lookUpRegion(region: string): { regionId: string; secondLevelDomain: st
   const known = Region.fromRegionId(Region.getRegionIdFromShortCode(text));
   if (!known) {
     throw new ConfigurationError(
-      `Unknown region "${region}": use a region id such as us-ashburn-1 or a short code such as iad, or set endpoint.`,
+      `Unknown region ${quoted(region)}: use a region id such as us-ashburn-1 or a short code such as iad, or set endpoint.`,
       "region",
     );
   }
@@ -66,13 +67,13 @@ function checkBaseUrl(text: string, setting: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigurationError(`${setting}: not an absolute URL: ${text}`, setting);
+    throw new ConfigurationError(`${setting}: not an absolute URL: ${quoted(text, 200)}`, setting);
   }
   if (url.username || url.password) {
     // The URL is not echoed: its userinfo is the secret.
     throw new ConfigurationError(`${setting}: credentials in the URL are not allowed; remove the user:password@ part.`, setting);
   }
-  const shown = url.href;
+  const shown = quoted(url.href, 200);
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigurationError(`${setting}: https URL expected; got ${shown}`, setting);
   }
