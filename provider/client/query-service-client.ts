@@ -89,7 +89,7 @@ export class QueryServiceClient {
   /** Checks the settings and makes no request; credentials are read on the first request. */
   constructor(options: QueryServiceClientOptions = {}) {
     this.endpoint = resolveEndpoint(options);
-    this.authSettings = { auth: options.auth, configFile: options.configFile, profile: options.profile, credentials: options.credentials };
+    this.authSettings = { auth: options.auth, configFile: options.configFile, profile: options.profile, credentials: options.credentials, names: options.names };
     checkAuthSettings(this.authSettings);
     this.policy = resolveRetryPolicy(options.retry);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 30000;

@@ -156,6 +156,20 @@ export type ClientLogLine =
       reason: string;
     };
 
+/** The client's settings, as ConfigurationError.setting names them when `names` says nothing. */
+export type ClientSetting =
+  | "endpoint"
+  | "region"
+  | "endpointTemplate"
+  | "auth"
+  | "configFile"
+  | "profile"
+  | "credentials.tenancy"
+  | "credentials.user"
+  | "credentials.fingerprint"
+  | "credentials.privateKey"
+  | "credentials.passphrase";
+
 export interface QueryServiceClientOptions {
   /** Base URL, e.g. `https://queryservice.us-ashburn-1.oci.oraclecloud.com`. Wins over `region`. */
   endpoint?: string;
@@ -171,6 +185,13 @@ export interface QueryServiceClientOptions {
   profile?: string;
   /** API-key material given directly; used instead of the config file when set (ApiKey only). */
   credentials?: ApiKeyCredentials;
+  /**
+   * Where each setting came from, as the user wrote it: a stack config key
+   * (`queryservice:configFile`), an environment variable (`OCI_CLI_PROFILE`), an input name, or a
+   * phrase (`region in profile [DEFAULT] of ~/.oci/config`). Errors name the setting this way,
+   * and ConfigurationError.setting holds it. @default the option's own name
+   */
+  names?: Partial<Record<ClientSetting, string>>;
   retry?: Partial<RetryPolicy>;
   /** Time allowed to one attempt, connect to last byte. @default 30000 */
   attemptTimeoutMs?: number;

@@ -27,6 +27,11 @@ beforeEach(() => {
 });
 afterAll(() => resetProviderState());
 
+/** A ConfigureRequest with these stack config values. */
+function stackConfig(values: Record<string, string>) {
+  return { config: { get: (key: string) => values[key], require: (key: string) => values[key] ?? "" } };
+}
+
 function connection(emu: Emulator, creds: EmulatorCredentials): Props {
   return { endpoint: emu.url, configFile: creds.configFile, profile: creds.profile };
 }
@@ -492,22 +497,28 @@ describe("credentials", () => {
     );
   });
 
+  test("a create names a stack-config file path and profile as stack config, not as inputs", async () => {
+    await withEmulator(async (emu) => {
+      await implementation.configure(stackConfig({ "queryservice:endpoint": emu.url, "queryservice:configFile": "/nonexistent/oci-config" }));
+      await expect(create({ projectId: "p", queryExecutionId: "q" })).rejects.toThrow(
+        "OCI config file /nonexistent/oci-config (from stack config queryservice:configFile) does not exist",
+      );
+      resetProviderState();
+    });
+  });
+
   test("key material from stack config signs requests and stays out of the outputs", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
-      await implementation.configure({
-        config: {
-          get: (key: string) =>
-            ({
-              "oci:privateKey": creds.privateKeyPem,
-              "oci:tenancyOcid": creds.tenancy,
-              "oci:userOcid": creds.user,
-              "oci:fingerprint": creds.fingerprint,
-              "queryservice:endpoint": emu.url,
-            })[key],
-          require: () => "",
-        },
-      });
+      await implementation.configure(
+        stackConfig({
+          "oci:privateKey": creds.privateKeyPem,
+          "oci:tenancyOcid": creds.tenancy,
+          "oci:userOcid": creds.user,
+          "oci:fingerprint": creds.fingerprint,
+          "queryservice:endpoint": emu.url,
+        }),
+      );
       setTestOverrides({ client: { retry: { baseDelayMs: 5 } } });
       const result = await create({ projectId, queryExecutionId: id });
       expect(emu.effectiveCancels(id)).toBe(1);
