@@ -13,6 +13,7 @@ import {
   type CancelDeps,
   type CancellationRecord,
 } from "./cancel.js";
+import { ConfigurationError } from "./client/errors.js";
 import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import type { QueryServiceClientOptions } from "./client/types.js";
@@ -107,6 +108,26 @@ function depsFor(inputs: CancellationInputs): CancelDeps {
   };
 }
 
+const CONNECTION_KEYS = ["endpoint", "region", "auth", "configFile", "profile"] as const;
+
+/**
+ * Preview runs create's connection rules: the client create would use is built (endpoint,
+ * region, auth kind) and its credentials read from disk (config file, profile, key, passphrase),
+ * with no request. Skipped while a connection input is still unknown.
+ */
+async function connectionFailure(inputs: CancellationInputs): Promise<dynamic.CheckFailure | undefined> {
+  if (CONNECTION_KEYS.some((key) => isUnknown(inputs[key]))) return undefined;
+  try {
+    await clientFor(inputs).checkCredentialsOffline();
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof ConfigurationError)) throw e;
+    // The message often starts with the setting's name already; the engine prints the property before it.
+    const reason = e.message.startsWith(`${e.setting}: `) ? e.message.slice(e.setting.length + 2) : e.message;
+    return { property: e.setting, reason };
+  }
+}
+
 function validInputs(raw: Record<string, unknown>, step: string): CancellationInputs {
   const { inputs, failures } = normaliseInputs(raw);
   if (failures.length > 0) {
@@ -189,6 +210,8 @@ export const implementation: Required<Omit<dynamic.ResourceProvider, "delete">> 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const { inputs, failures } = normaliseInputs(news);
     if (failures.length > 0) return { inputs: news, failures };
+    const connection = await connectionFailure(inputs);
+    if (connection) return { inputs: news, failures: [connection] };
     return { inputs };
   },
 

@@ -157,6 +157,16 @@ export class QueryServiceClient {
     return { opcRequestId: answer.opcRequestId, attempts: answer.ctx.attempts };
   }
 
+  /**
+   * Reads and checks the credentials now, when that needs no network (ApiKey, SecurityToken:
+   * the config file, the profile, the key and its passphrase), instead of at the first request.
+   * Other auth kinds are checked at the first request. Throws ConfigurationError.
+   */
+  async checkCredentialsOffline(): Promise<void> {
+    const auth = this.authSettings.auth ?? "ApiKey";
+    if (auth === "ApiKey" || auth === "SecurityToken") await this.credentials();
+  }
+
   /** Closes the kept-alive connections. The client can still be used; it opens new ones. */
   close(): void {
     this.httpAgent.destroy();

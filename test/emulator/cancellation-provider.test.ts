@@ -9,6 +9,7 @@ import {
   setLogSink,
   setTestOverrides,
 } from "../../provider/implementation";
+import { readFileSync, writeFileSync } from "node:fs";
 import { deriveRetryToken } from "../../provider/retry-token";
 import { normaliseInputs, UNKNOWN } from "../../provider/inputs";
 import { cancelExecution, type ExecutionService } from "../../provider/cancel";
@@ -414,7 +415,8 @@ describe("diff", () => {
     await withEmulator(async (emu, creds) => {
       const { news, created } = await fixture(emu, creds);
       for (const [key, value] of Object.entries({ waitForTerminalState: true, waitTimeoutSeconds: 30, onNotFound: "succeed", region: "iad", profile: "OTHER" })) {
-        const diff = await implementation.diff(created.id, created.outs, await checked({ ...news, [key]: value }));
+        // Normalised only: check would (rightly) refuse a profile the emulator's config file lacks.
+        const diff = await implementation.diff(created.id, created.outs, normaliseInputs({ ...news, [key]: value }).inputs as unknown as Props);
         expect([key, diff]).toEqual([key, { changes: true, replaces: [], deleteBeforeReplace: false }]);
       }
     });
@@ -464,6 +466,41 @@ describe("update and check", () => {
       expect(emu.requests()).toHaveLength(before);
       expect(updated.outs).toEqual({ ...created.outs, waitTimeoutSeconds: 42 });
     });
+  });
+
+  test.each([
+    ["plain http to a host that is not loopback", { endpoint: "http://example.com" }, "endpoint", /^plain http is allowed only to a loopback host .*use https for example\.com\.$/],
+    ["an unknown region", { endpoint: undefined, region: "xyz" }, "region", /^Unknown region "xyz": use a region id such as us-ashburn-1/],
+    ["a missing config file", { configFile: "/nonexistent/config" }, "configFile", /^OCI config file \/nonexistent\/config \(from the configFile setting\) does not exist/],
+    ["an unknown profile", { profile: "NOPE" }, "profile", /has no profile \[NOPE\] \(from the profile setting\)/],
+  ])("check refuses %s, as create would, naming the property and sending nothing", async (_what, change, property, reason) => {
+    await withEmulator(async (emu, creds) => {
+      const news = { projectId: "p", queryExecutionId: "q", ...connection(emu, creds), ...change };
+      const result = await implementation.check({}, news);
+      expect(result.failures).toEqual([{ property, reason: expect.stringMatching(reason) }]);
+      expect(emu.requests()).toHaveLength(0);
+    });
+  });
+
+  test("check refuses a key file that is missing, or encrypted without its passphrase, naming the config file", async () => {
+    await withEmulator(async (emu, creds) => {
+      const news = { projectId: "p", queryExecutionId: "q", ...connection(emu, creds) };
+      const config = readFileSync(creds.configFile, "utf8");
+      writeFileSync(creds.configFile, config.replace(/^key_file=.*$/m, "key_file=/nonexistent/key.pem"));
+      expect((await implementation.check({}, news)).failures).toEqual([
+        { property: "configFile", reason: expect.stringMatching(/key_file \/nonexistent\/key\.pem does not exist/) },
+      ]);
+      writeFileSync(creds.configFile, config.replace(/^pass_phrase=.*\n/m, ""));
+      expect((await implementation.check({}, news)).failures).toEqual([
+        { property: "configFile", reason: expect.stringMatching(/encrypted and no passphrase is set; set one in pass_phrase of profile/) },
+      ]);
+      expect(emu.requests()).toHaveLength(0);
+    }, { credentials: { passphrase: "correct horse battery staple" } });
+  });
+
+  test("check skips the connection rules while a connection input is unknown at preview", async () => {
+    const result = await implementation.check({}, { projectId: "p", queryExecutionId: "q", endpoint: UNKNOWN, configFile: "/nonexistent/config" });
+    expect(result.failures ?? []).toEqual([]);
   });
 
   test("check reports bad inputs by property and sends no request", async () => {
