@@ -19,6 +19,7 @@ Options:
   --seed N              Start with N running executions in the project (default 0)
   --project-id ID       Project of the seeded executions (default ${DEFAULT_PROJECT_ID})
   --cancel-delay-ms N   CANCELING -> CANCELED after N ms (default 2000)
+  --request-log-size N  Requests /_emulator/requests keeps, oldest forgotten first (default 10000)
   --credentials-dir DIR Where the key and OCI config file go (default: a temp dir removed on exit;
                         an existing DIR's key and config are reused)
   --no-auth             Accept unsigned requests (signatures are checked by default)
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
         seed: { type: "string" },
         "project-id": { type: "string" },
         "cancel-delay-ms": { type: "string" },
+        "request-log-size": { type: "string" },
         "credentials-dir": { type: "string" },
         "no-auth": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -74,6 +76,7 @@ async function main(): Promise<void> {
     host: v.host ?? "127.0.0.1",
     https: v.https ?? false,
     cancelDelayMs: integer("cancel-delay-ms", v["cancel-delay-ms"], 2000, 0),
+    requestLogSize: integer("request-log-size", v["request-log-size"], 10_000, 0),
     auth: v["no-auth"] ? "off" : "on",
     log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });

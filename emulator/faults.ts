@@ -220,6 +220,11 @@ export class Faults implements EmulatorFaults {
     return this.active.map((f) => ({ id: f.id, spec: structuredClone(f.spec), remaining: f.remaining }));
   }
 
+  /** @internal How many faults have uses left, without copying them. */
+  count(): number {
+    return this.active.length;
+  }
+
   /** @internal Takes one use of the first fault matching this request. */
   take(operation: string, queryExecutionId: string | undefined): ActiveFault | undefined {
     const i = this.active.findIndex(
