@@ -201,9 +201,14 @@ class EmulatorServer implements Emulator {
   async listen(): Promise<void> {
     const { port = 0, host = "127.0.0.1" } = this.options;
     await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
+      const fail = (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EADDRINUSE") return reject(e);
+        const message = `Cannot listen on ${host}:${port}: the port is already in use (another emulator?). Pass another port, or port 0 for any free one.`;
+        reject(Object.assign(new Error(message), { code: e.code, host, port }));
+      };
+      this.server.once("error", fail);
       this.server.listen(port, host, () => {
-        this.server.off("error", reject);
+        this.server.off("error", fail);
         resolve();
       });
     });
