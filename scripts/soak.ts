@@ -151,6 +151,7 @@ async function main(): Promise<void> {
   // Kills at "the cancel was applied": the emulator's log line comes right after it answered 202.
   const onCancelApplied = new Map<string, () => void>();
   const emu = await startEmulator({
+    requestLogSize: Infinity, // the figures below are counted from the whole log
     log: (line) => {
       if (onCancelApplied.size === 0) return;
       const m = /\/queryExecutions\/([^/\s]+)\/actions\/cancel -> 202 /.exec(line);
