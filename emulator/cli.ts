@@ -16,9 +16,11 @@ Options:
   --port N              Port to listen on (default 8787; 0 picks a free one)
   --host HOST           Address to listen on (default 127.0.0.1)
   --https               Serve HTTPS with a self-signed certificate (written as ca.pem)
-  --seed N              Start with N running executions in the project (default 0)
+  --executions N        Start with N running executions in the project (default 0)
+  --seed N              The old name of --executions (a count, not a random seed)
   --project-id ID       Project of the seeded executions (default ${DEFAULT_PROJECT_ID})
   --cancel-delay-ms N   CANCELING -> CANCELED after N ms (default 2000)
+  --request-log-size N  Requests /_emulator/requests keeps, oldest forgotten first (default 10000)
   --credentials-dir DIR Where the key and OCI config file go (default: a temp dir removed on exit;
                         an existing DIR's key and config are reused)
   --no-auth             Accept unsigned requests (signatures are checked by default)
@@ -45,9 +47,11 @@ async function main(): Promise<void> {
         port: { type: "string" },
         host: { type: "string" },
         https: { type: "boolean" },
+        executions: { type: "string" },
         seed: { type: "string" },
         "project-id": { type: "string" },
         "cancel-delay-ms": { type: "string" },
+        "request-log-size": { type: "string" },
         "credentials-dir": { type: "string" },
         "no-auth": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -65,8 +69,10 @@ async function main(): Promise<void> {
   }
   const port = integer("port", v.port, 8787, 0);
   if (port > 65535) fail(`--port expects 0..65535; got ${port}`);
-  const seed = integer("seed", v.seed, 0, 0);
-  if (seed > 1000) fail(`--seed expects at most 1000; got ${seed}`);
+  if (v.executions !== undefined && v.seed !== undefined) fail("--seed is the old name of --executions; give one of them");
+  const executionsFlag = v.seed !== undefined ? "seed" : "executions";
+  const executions = integer(executionsFlag, v.executions ?? v.seed, 0, 0);
+  if (executions > 1000) fail(`--${executionsFlag} expects at most 1000; got ${executions}`);
   const projectId = v["project-id"] ?? DEFAULT_PROJECT_ID;
 
   const emu = await startEmulator({
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
     host: v.host ?? "127.0.0.1",
     https: v.https ?? false,
     cancelDelayMs: integer("cancel-delay-ms", v["cancel-delay-ms"], 2000, 0),
+    requestLogSize: integer("request-log-size", v["request-log-size"], 10_000, 0),
     auth: v["no-auth"] ? "off" : "on",
     log: (line) => process.stdout.write(`${new Date().toISOString()} ${line}\n`),
   });
@@ -97,7 +104,7 @@ async function main(): Promise<void> {
   const dir = v["credentials-dir"];
   const creds = await emu.writeCredentials(dir, dir ? { reuse: true } : {});
   const ids: string[] = [];
-  for (let i = 0; i < seed; i++) ids.push(emu.store.addExecution({ projectId }).id);
+  for (let i = 0; i < executions; i++) ids.push(emu.store.addExecution({ projectId }).id);
 
   const lines = [
     `Query Service emulator listening on ${emu.url}`,
@@ -112,7 +119,7 @@ async function main(): Promise<void> {
     await writeFile(caFile, emu.ca);
     lines.push(`  CA cert:      ${caFile}`);
   }
-  lines.push(ids.length ? `  seeded ${ids.length} running execution(s):` : "  seeded executions: none (use --seed N)");
+  lines.push(ids.length ? `  ${ids.length} running execution(s):` : "  running executions: none (use --executions N)");
   for (const id of ids) lines.push(`    ${id}`);
   lines.push("", "Point the OCI tooling at it:", `  export OCI_CONFIG_FILE=${creds.configFile}`);
   if (emu.ca) lines.push(`  export NODE_EXTRA_CA_CERTS=${join(creds.configFile, "..", "ca.pem")}`);
@@ -121,6 +128,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`oci-query-service-emulator: ${(e as Error)?.message ?? String(e)}\n`);
+  const { code, host, port } = (e ?? {}) as { code?: string; host?: string; port?: number };
+  const message =
+    code === "EADDRINUSE"
+      ? `port ${port} on ${host} is already in use (another emulator?); start with --port N for another port, or --port 0 for any free one.`
+      : ((e as Error)?.message ?? String(e));
+  process.stderr.write(`oci-query-service-emulator: ${message}\n`);
   process.exit(1);
 });

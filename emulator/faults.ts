@@ -2,6 +2,7 @@
 // instead of (or on top of) the normal answer. The server consults them after authentication
 // and before the operation; the first matching fault with uses left wins.
 
+import { validateHeaderName, validateHeaderValue } from "node:http";
 import type { Clock } from "./clock.js";
 
 export const OPERATIONS = [
@@ -83,6 +84,8 @@ export class FaultSpecError extends Error {
 }
 
 const MALFORMED: readonly string[] = ["truncated-json", "html", "empty-body", "wrong-shape"];
+/** The longest delay a Node timer can wait; a longer one fires after 1 ms instead. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -127,17 +130,23 @@ export function validateFault(input: unknown): FaultSpec {
     }
     if (retryAfter !== undefined) {
       const ra = typeof retryAfter === "number" ? String(retryAfter) : retryAfter;
-      if (typeof ra !== "string" || !ra) fail("respond.retryAfter", "seconds or an HTTP-date", retryAfter);
+      if (typeof ra !== "string" || !ra || !isHeaderValue(ra)) fail("respond.retryAfter", "seconds or an HTTP-date", retryAfter);
       r.retryAfter = ra;
     }
     if (headers !== undefined) {
       if (!isObject(headers) || !Object.values(headers).every((v) => typeof v === "string")) fail("respond.headers", "an object of strings", headers);
+      // Checked now, as Node would check them when answering: a bad one would otherwise turn
+      // every matching request into a 500 from the emulator instead of the fault asked for.
+      for (const [name, value] of Object.entries(headers as Record<string, string>)) {
+        if (!isHeaderName(name)) fail(`respond.headers`, "HTTP header names (letters, digits and !#$%&'*+-.^_`|~)", name);
+        if (!isHeaderValue(value)) fail(`respond.headers.${name}`, "a header value without CR, LF or other control characters", value);
+      }
       r.headers = headers as Record<string, string>;
     }
     spec.respond = r;
   }
   if (delayMs !== undefined) {
-    if (typeof delayMs !== "number" || !Number.isFinite(delayMs) || delayMs < 0) fail("delayMs", "a finite number >= 0", delayMs);
+    if (typeof delayMs !== "number" || !(delayMs >= 0 && delayMs <= MAX_DELAY_MS)) fail("delayMs", `a number of milliseconds from 0 to ${MAX_DELAY_MS} (about 24.8 days)`, delayMs);
     spec.delayMs = delayMs;
   }
   if (afterEffect !== undefined) {
@@ -158,6 +167,24 @@ export function validateFault(input: unknown): FaultSpec {
     throw new FaultSpecError("A fault needs one of respond, delayMs, afterEffect, beforeEffect or malformed");
   }
   return spec;
+}
+
+function isHeaderName(name: string): boolean {
+  try {
+    validateHeaderName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isHeaderValue(value: string): boolean {
+  try {
+    validateHeaderValue("x", value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function validateRateLimit(input: unknown): RateLimitSpec {
@@ -218,6 +245,11 @@ export class Faults implements EmulatorFaults {
 
   list(): ActiveFault[] {
     return this.active.map((f) => ({ id: f.id, spec: structuredClone(f.spec), remaining: f.remaining }));
+  }
+
+  /** @internal How many faults have uses left, without copying them. */
+  count(): number {
+    return this.active.length;
   }
 
   /** @internal Takes one use of the first fault matching this request. */

@@ -28,7 +28,7 @@ import {
 } from "./faults.js";
 import { HANDLERS, matchRoute, RETRYABLE_WRITES, type Answer } from "./routes.js";
 import { KeyRegistry, MAX_CLOCK_SKEW_MS, verifyRequest } from "./signature.js";
-import { DEFAULT_PROJECT_ID, KNOWN_STATES, Store, type EmulatorStore, type RecordedRequest } from "./store.js";
+import { DEFAULT_PROJECT_ID, KNOWN_STATES, MAX_LOGGED_BODY_CHARACTERS, Store, type EmulatorStore, type RecordedRequest } from "./store.js";
 
 export interface StartEmulatorOptions {
   /** @default 0 (any free port) */
@@ -54,6 +54,12 @@ export interface StartEmulatorOptions {
   maxClockSkewMs?: number;
   /** One line per request (method, path, status, operation, opc-request-id); never credentials. */
   log?: (line: string) => void;
+  /**
+   * How many requests `requests()` and `GET /_emulator/requests` keep, the oldest forgotten
+   * first; bodies are kept up to 4096 characters. `stats()` counts every request regardless.
+   * `Infinity` keeps all (a long soak that reads the whole log). @default 10000
+   */
+  requestLogSize?: number;
 }
 
 export interface EmulatorStats {
@@ -85,7 +91,7 @@ export interface Emulator {
   readonly defaultProjectId: string;
   readonly store: EmulatorStore;
   readonly faults: EmulatorFaults;
-  /** The request log (admin routes excluded), optionally of one operation. */
+  /** The last `requestLogSize` requests (admin routes excluded), oldest first, optionally of one operation. */
   requests(operation?: string): RecordedRequest[];
   /** Cancel requests actually applied to this execution (202, not a retry-token replay). */
   effectiveCancels(queryExecutionId: string): number;
@@ -163,11 +169,15 @@ class EmulatorServer implements Emulator {
     tls: { key: string; cert: string } | undefined,
   ) {
     this.clock = options.clock ?? systemClock;
-    this.store = new Store(this.clock, {
-      acceptedMs: options.lifecycle?.acceptedMs ?? 1000,
-      runningMs: options.lifecycle?.runningMs ?? 30000,
-      cancelDelayMs: options.cancelDelayMs ?? 2000,
-    });
+    this.store = new Store(
+      this.clock,
+      {
+        acceptedMs: options.lifecycle?.acceptedMs ?? 1000,
+        runningMs: options.lifecycle?.runningMs ?? 30000,
+        cancelDelayMs: options.cancelDelayMs ?? 2000,
+      },
+      options.requestLogSize,
+    );
     this.faults = new Faults(this.clock);
     const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((e: unknown) => {
@@ -191,9 +201,14 @@ class EmulatorServer implements Emulator {
   async listen(): Promise<void> {
     const { port = 0, host = "127.0.0.1" } = this.options;
     await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
+      const fail = (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EADDRINUSE") return reject(e);
+        const message = `Cannot listen on ${host}:${port}: the port is already in use (another emulator?). Pass another port, or port 0 for any free one.`;
+        reject(Object.assign(new Error(message), { code: e.code, host, port }));
+      };
+      this.server.once("error", fail);
       this.server.listen(port, host, () => {
-        this.server.off("error", reject);
+        this.server.off("error", fail);
         resolve();
       });
     });
@@ -218,25 +233,17 @@ class EmulatorServer implements Emulator {
     return this.store.effectiveCancels(queryExecutionId);
   }
 
+  /** Counters only: as cheap with a million requests behind it as with one. */
   stats(): EmulatorStats {
-    const log = this.store.requests();
-    const byOperation: Record<string, number> = {};
-    const byStatus: Record<string, number> = {};
-    for (const r of log) {
-      byOperation[r.operation] = (byOperation[r.operation] ?? 0) + 1;
-      byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
-    }
     return {
-      requests: log.length,
-      byOperation,
-      byStatus,
+      ...this.store.requestCounts(),
       replays: this.counters.replays,
       faulted: this.counters.faulted,
       droppedConnections: this.counters.dropped,
       executions: this.store.count(),
       effectiveCancels: this.store.totalEffectiveCancels(),
       retryTokens: this.store.tokenCount(),
-      activeFaults: this.faults.list().length,
+      activeFaults: this.faults.count(),
     };
   }
 
@@ -283,7 +290,8 @@ class EmulatorServer implements Emulator {
     });
   }
 
-  private readBody(req: http.IncomingMessage): Promise<Buffer | undefined> {
+  /** The body, or undefined past MAX_BODY_BYTES (not kept), and its size either way. */
+  private readBody(req: http.IncomingMessage): Promise<{ body: Buffer | undefined; size: number }> {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -291,7 +299,7 @@ class EmulatorServer implements Emulator {
         size += c.length;
         if (size <= MAX_BODY_BYTES) chunks.push(c);
       });
-      req.on("end", () => resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks)));
+      req.on("end", () => resolve({ body: size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks), size }));
       req.on("error", reject);
     });
   }
@@ -317,7 +325,7 @@ class EmulatorServer implements Emulator {
     const path = q < 0 ? target : target.slice(0, q);
     const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
     const method = (req.method ?? "GET").toUpperCase();
-    const body = await this.readBody(req);
+    const { body, size: bodyBytes } = await this.readBody(req);
     if (this.closed) return;
 
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
@@ -332,7 +340,8 @@ class EmulatorServer implements Emulator {
       path,
       query: Object.fromEntries(query),
       headers: redactHeaders(req.headers),
-      body: (body ?? Buffer.alloc(0)).toString("utf8"),
+      body: (body ?? Buffer.alloc(0)).subarray(0, MAX_LOGGED_BODY_CHARACTERS * 4).toString("utf8"),
+      bodyBytes,
       status: 0,
       time,
       opcRequestId,

@@ -86,8 +86,10 @@ export interface RecordedRequest {
   query: Record<string, string>;
   /** Lower-case names; `authorization` is replaced by "[redacted]". */
   headers: Record<string, string>;
-  /** The body as received, as text. */
+  /** The body as received, as text, cut after MAX_LOGGED_BODY_CHARACTERS (4096) characters. */
   body: string;
+  /** The body's full size as received, in bytes. */
+  bodyBytes: number;
   /** The status answered; 0 when the connection was dropped instead. */
   status: number;
   /** The emulator clock's time when the request arrived (epoch ms). */
@@ -114,6 +116,18 @@ export interface RememberedAnswer {
 }
 
 export const RETRY_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** How many requests the log keeps by default; the oldest are forgotten first. */
+export const DEFAULT_REQUEST_LOG_SIZE = 10_000;
+/** How much of a request body the log keeps. */
+export const MAX_LOGGED_BODY_CHARACTERS = 4096;
+
+/** Counts over every request since the last reset, whether or not the log still holds it. */
+export interface RequestCounts {
+  requests: number;
+  byOperation: Record<string, number>;
+  byStatus: Record<string, number>;
+}
 
 /** @internal The stored record behind an ExecutionView. */
 export interface ExecutionRecord {
@@ -159,22 +173,30 @@ function checkRunFor(ms: number): number {
 
 export class Store implements EmulatorStore {
   private readonly projects = new Map<string, Map<string, ExecutionRecord>>();
+  // Insertion order is expiry order (one TTL for all), so expired tokens are always at the front.
   private readonly tokens = new Map<string, RememberedAnswer>();
-  private readonly log: RecordedRequest[] = [];
+  private readonly log: RequestLog;
+  private counts: RequestCounts = { requests: 0, byOperation: {}, byStatus: {} };
   private readonly cancels = new Map<string, number>();
+  private cancelTotal = 0;
   private sequence = 0;
 
   constructor(
     private readonly clock: Clock,
     readonly timings: LifecycleTimings,
-  ) {}
+    requestLogSize = DEFAULT_REQUEST_LOG_SIZE,
+  ) {
+    this.log = new RequestLog(requestLogSize);
+  }
 
-  /** Forgets everything: executions, retry tokens, the request log and cancel counts. */
+  /** Forgets everything: executions, retry tokens, the request log, its counts and cancel counts. */
   reset(): void {
     this.projects.clear();
     this.tokens.clear();
-    this.log.length = 0;
+    this.log.clear();
+    this.counts = { requests: 0, byOperation: {}, byStatus: {} };
     this.cancels.clear();
+    this.cancelTotal = 0;
     this.sequence = 0;
   }
 
@@ -374,33 +396,52 @@ export class Store implements EmulatorStore {
   /** @internal Remembers a 2xx answer for 24 h of the clock. */
   remember(token: string, answer: Omit<RememberedAnswer, "expiresAt">): void {
     const now = this.clock.now();
-    for (const [t, a] of this.tokens) if (a.expiresAt <= now) this.tokens.delete(t);
+    this.forgetExpiredTokens(now);
+    this.tokens.delete(token); // re-inserted at the end, keeping expiry order
     this.tokens.set(token, { ...answer, expiresAt: now + RETRY_TOKEN_TTL_MS });
   }
 
   /** @internal How many tokens are remembered and not expired. */
   tokenCount(): number {
-    const now = this.clock.now();
-    let n = 0;
-    for (const a of this.tokens.values()) if (a.expiresAt > now) n += 1;
-    return n;
+    this.forgetExpiredTokens(this.clock.now());
+    return this.tokens.size;
+  }
+
+  /** Drops expired tokens from the front; stops at the first live one (later ones expire later). */
+  private forgetExpiredTokens(now: number): void {
+    for (const [t, a] of this.tokens) {
+      if (a.expiresAt > now) return;
+      this.tokens.delete(t);
+    }
   }
 
   // ---- request log and effective cancels ----------------------------------------------------
 
-  /** @internal */
+  /** @internal Counts the request and keeps it in the log, its body cut to MAX_LOGGED_BODY_CHARACTERS. */
   logRequest(entry: RecordedRequest): void {
-    this.log.push(entry);
+    const c = this.counts;
+    c.requests += 1;
+    c.byOperation[entry.operation] = (c.byOperation[entry.operation] ?? 0) + 1;
+    c.byStatus[String(entry.status)] = (c.byStatus[String(entry.status)] ?? 0) + 1;
+    const body = entry.body.length > MAX_LOGGED_BODY_CHARACTERS ? entry.body.slice(0, MAX_LOGGED_BODY_CHARACTERS) : entry.body;
+    this.log.push({ ...entry, body });
   }
 
+  /** The requests the log still holds, oldest first, optionally of one operation (copies). */
   requests(operation?: string): RecordedRequest[] {
-    const all = operation ? this.log.filter((r) => r.operation === operation) : this.log;
-    return all.map((r) => structuredClone(r));
+    const all = this.log.entries();
+    return (operation ? all.filter((r) => r.operation === operation) : all).map((r) => structuredClone(r));
+  }
+
+  /** @internal Counts over every request since the last reset (copies; as many entries as operations and statuses). */
+  requestCounts(): RequestCounts {
+    return { requests: this.counts.requests, byOperation: { ...this.counts.byOperation }, byStatus: { ...this.counts.byStatus } };
   }
 
   /** @internal */
   countCancel(id: string): void {
     this.cancels.set(id, (this.cancels.get(id) ?? 0) + 1);
+    this.cancelTotal += 1;
   }
 
   effectiveCancels(id: string): number {
@@ -408,8 +449,37 @@ export class Store implements EmulatorStore {
   }
 
   totalEffectiveCancels(): number {
-    let n = 0;
-    for (const c of this.cancels.values()) n += c;
-    return n;
+    return this.cancelTotal;
+  }
+}
+
+/** A ring of the last `size` requests: memory stays bounded however long the emulator runs. */
+class RequestLog {
+  private ring: RecordedRequest[] = [];
+  private start = 0;
+
+  constructor(private readonly size: number) {
+    if (!(size === Infinity || (Number.isInteger(size) && size >= 0))) {
+      throw new TypeError(`Expected \`requestLogSize\` to be a whole number >= 0 or Infinity; got ${size}`);
+    }
+  }
+
+  push(entry: RecordedRequest): void {
+    if (this.size === 0) return;
+    if (this.ring.length < this.size) {
+      this.ring.push(entry);
+      return;
+    }
+    this.ring[this.start] = entry;
+    this.start = (this.start + 1) % this.ring.length;
+  }
+
+  entries(): RecordedRequest[] {
+    return [...this.ring.slice(this.start), ...this.ring.slice(0, this.start)];
+  }
+
+  clear(): void {
+    this.ring = [];
+    this.start = 0;
   }
 }

@@ -3,7 +3,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import type { AuthKind, QueryExecutionSummary } from "./client/types.js";
+import type { QueryExecutionSummary } from "./client/types.js";
+import type { AuthKindSpelling } from "./connection.js";
 import { listQueryExecutions } from "./list.js";
 import { QueryExecutionCancellation } from "./resource.js";
 
@@ -26,7 +27,7 @@ export interface QueryExecutionCleanupArgs {
   waitTimeoutSeconds?: number;
   endpoint?: string;
   region?: string;
-  auth?: AuthKind;
+  auth?: AuthKindSpelling;
   configFile?: string;
   profile?: string;
 }

@@ -5,7 +5,9 @@
 
 import { createHash } from "node:crypto";
 import { AUTH_KINDS, type ApiKeyCredentials, type AuthKind, type QueryServiceClientOptions } from "./client/types.js";
+import { profileRegion, resolveConfigFile, resolveProfile } from "./client/auth.js";
 import { ConfigurationError } from "./client/errors.js";
+import { quoted } from "./client/validate.js";
 import type { CancellationInputs } from "./inputs.js";
 
 /** Stack config keys read, as `@pulumi/oci` users already have them, plus our own endpoint keys. */
@@ -48,9 +50,8 @@ export function readStackConfig(get: (key: string) => string | undefined): Stack
   }
   return config;
 }
-type Source = (name: string) => string | undefined;
 
-// The OCI CLI's spellings of the auth kinds (OCI_CLI_AUTH, `oci:auth`) map onto ours.
+// The OCI CLI's spellings of the auth kinds (OCI_CLI_AUTH, `oci:auth`, and the `auth` input) map onto ours.
 const AUTH_ALIASES: Record<string, AuthKind> = {
   api_key: "ApiKey",
   apikey: "ApiKey",
@@ -64,62 +65,96 @@ const AUTH_ALIASES: Record<string, AuthKind> = {
   okeworkloadidentity: "OKEWorkloadIdentity",
 };
 
+/** An auth kind as a user may write it: our names, or the OCI CLI's. */
+export type AuthKindSpelling =
+  | AuthKind
+  | "api_key"
+  | "security_token"
+  | "instance_principal"
+  | "resource_principal"
+  | "oke_workload_identity";
+
+/** What an auth setting may hold, for messages. */
+export const AUTH_KIND_EXPECTED = `one of ${AUTH_KINDS.join(", ")} (or the OCI CLI spellings api_key, security_token, instance_principal, resource_principal, oke_workload_identity)`;
+
+/** The auth kind a spelling means (any case; `-` or `_`), or undefined. */
+export function authKindOf(value: string): AuthKind | undefined {
+  return AUTH_ALIASES[value.trim().toLowerCase().replace(/-/g, "_")];
+}
+
 export function parseAuthKind(value: string, setting: string): AuthKind {
-  const kind = AUTH_ALIASES[value.trim().toLowerCase().replace(/-/g, "_")];
-  if (!kind) {
-    throw new ConfigurationError(
-      `${setting}: one of ${AUTH_KINDS.join(", ")} expected (or the OCI CLI spellings api_key, security_token, …); got ${JSON.stringify(value)}`,
-      setting,
-    );
-  }
+  const kind = authKindOf(value);
+  if (!kind) throw new ConfigurationError(`${setting}: ${AUTH_KIND_EXPECTED} expected; got ${quoted(value)}`, setting);
   return kind;
 }
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === "" ? undefined : v);
 
+/** The first candidate that is set, with the name of the place it came from. */
+function firstOf(...candidates: Array<[string | undefined, string]>): { value: string; name: string } | undefined {
+  const found = candidates.find(([value]) => nonEmpty(value) !== undefined);
+  return found && { value: found[0]!, name: found[1] };
+}
+
 /**
- * Resolves the client options for one resource. `readFile` is injected so tests need no disk.
- * Throws `ConfigurationError` naming the setting at fault; never includes a secret's value.
+ * Resolves the client options for one resource. `readFile` is injected so tests need no disk; it
+ * reads the OCI config file (for the profile's region) and a key given by path.
+ * Throws `ConfigurationError` naming the setting at fault as the user set it; never includes a
+ * secret's value. Each option's `names` entry says where it came from, so the client's errors do too.
  */
 export function resolveConnection(
-  inputs: Pick<CancellationInputs, "endpoint" | "region" | "auth" | "configFile" | "profile">,
+  inputs: Pick<CancellationInputs, "endpoint" | "region" | "configFile" | "profile"> & { auth?: AuthKindSpelling },
   stack: StackConfig,
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string,
 ): QueryServiceClientOptions {
-  const fromStack: Source = (name) => nonEmpty(stack[name]);
-  const fromEnv: Source = (name) => nonEmpty(env[name]);
+  const names: NonNullable<QueryServiceClientOptions["names"]> = {};
+  const options: QueryServiceClientOptions = { names };
+  const take = <K extends "endpoint" | "region" | "endpointTemplate" | "configFile" | "profile">(key: K, found: { value: string; name: string } | undefined) => {
+    if (!found) return;
+    options[key] = found.value;
+    names[key] = found.name;
+  };
+  const K = STACK_CONFIG_KEYS;
+  const E = ENVIRONMENT_KEYS;
+  take("endpoint", firstOf([inputs.endpoint, "endpoint"], [stack[K.endpoint], K.endpoint], [env[E.endpoint], E.endpoint]));
+  take("endpointTemplate", firstOf([stack[K.endpointTemplate], K.endpointTemplate]));
+  take("region", firstOf([inputs.region, "region"], [stack[K.region], K.region], ...E.region.map((name) => [env[name], name] as [string | undefined, string])));
 
-  const options: QueryServiceClientOptions = {};
-  const endpoint = inputs.endpoint ?? fromStack(STACK_CONFIG_KEYS.endpoint) ?? fromEnv(ENVIRONMENT_KEYS.endpoint);
-  if (endpoint) options.endpoint = endpoint;
-  const template = fromStack(STACK_CONFIG_KEYS.endpointTemplate);
-  if (template) options.endpointTemplate = template;
-  const region =
-    inputs.region ??
-    fromStack(STACK_CONFIG_KEYS.region) ??
-    ENVIRONMENT_KEYS.region.map(fromEnv).find((v) => v !== undefined);
-  if (region) options.region = region;
+  const auth = firstOf([inputs.auth, "auth"], [stack[K.auth], K.auth], [env[E.auth], E.auth]);
+  options.auth = auth ? parseAuthKind(auth.value, auth.name) : "ApiKey";
+  if (auth) names.auth = auth.name;
 
-  const stackAuth = fromStack(STACK_CONFIG_KEYS.auth);
-  const envAuth = fromEnv(ENVIRONMENT_KEYS.auth);
-  options.auth =
-    inputs.auth ??
-    (stackAuth ? parseAuthKind(stackAuth, STACK_CONFIG_KEYS.auth) : undefined) ??
-    (envAuth ? parseAuthKind(envAuth, ENVIRONMENT_KEYS.auth) : undefined) ??
-    "ApiKey";
-
-  const configFile = inputs.configFile ?? fromStack(STACK_CONFIG_KEYS.configFile);
-  if (configFile) options.configFile = configFile; // else the client reads OCI_CLI_CONFIG_FILE, OCI_CONFIG_FILE, ~/.oci/config
-  const profile = inputs.profile ?? fromStack(STACK_CONFIG_KEYS.profile);
-  if (profile) options.profile = profile; // else the client reads OCI_CLI_PROFILE, then DEFAULT
+  // Else the client reads OCI_CLI_CONFIG_FILE, OCI_CONFIG_FILE, ~/.oci/config, and OCI_CLI_PROFILE, DEFAULT.
+  take("configFile", firstOf([inputs.configFile, "configFile"], [stack[K.configFile], K.configFile]));
+  take("profile", firstOf([inputs.profile, "profile"], [stack[K.profile], K.profile]));
 
   // Key material given directly (stack config first, then environment) replaces the config file,
   // unless the resource names a config file or profile itself: a resource input always wins.
   if (options.auth === "ApiKey" && inputs.configFile === undefined && inputs.profile === undefined) {
-    const credentials =
-      directCredentials(fromStack, STACK_CONFIG_KEYS, readFile) ?? directCredentials(fromEnv, ENVIRONMENT_KEYS, readFile);
-    if (credentials) options.credentials = credentials;
+    const direct = directCredentials((name) => nonEmpty(stack[name]), K, readFile) ?? directCredentials((name) => nonEmpty(env[name]), E, readFile);
+    if (direct) {
+      options.credentials = direct.credentials;
+      Object.assign(names, direct.names);
+    }
+  }
+
+  const readsConfigFile = (options.auth === "ApiKey" && !options.credentials) || options.auth === "SecurityToken";
+  if (!options.endpoint && !options.region) {
+    // After the environment, the region of the profile in use, as the OCI CLI and SDKs read it.
+    const file = resolveConfigFile(options.configFile, env, undefined, names.configFile);
+    const profile = resolveProfile(options.profile, env, names.profile);
+    const region = readsConfigFile ? profileRegion(file, profile, readFile) : undefined;
+    if (region) {
+      take("region", { value: region, name: `region in profile [${profile.value}] of ${file.value}` });
+    } else {
+      throw new ConfigurationError(
+        "No Query Service endpoint: set the endpoint or region input, the stack config queryservice:endpoint or oci:region " +
+          "(pulumi config set oci:region us-ashburn-1), the environment variable OCI_QUERY_SERVICE_ENDPOINT or OCI_REGION, " +
+          `or region= in profile [${profile.value}] of ${file.value}${readsConfigFile ? "" : ` (read only for auth ApiKey with a config file, or SecurityToken)`}.`,
+        "endpoint",
+      );
+    }
   }
   return options;
 }
@@ -133,7 +168,11 @@ interface KeyNames {
   fingerprint: string;
 }
 
-function directCredentials(get: Source, names: KeyNames, readFile: (path: string) => string): ApiKeyCredentials | undefined {
+function directCredentials(
+  get: (name: string) => string | undefined,
+  names: KeyNames,
+  readFile: (path: string) => string,
+): { credentials: ApiKeyCredentials; names: NonNullable<QueryServiceClientOptions["names"]> } | undefined {
   const pem = get(names.privateKey);
   const path = get(names.privateKeyPath);
   if (!pem && !path) return undefined;
@@ -151,7 +190,7 @@ function directCredentials(get: Source, names: KeyNames, readFile: (path: string
       privateKey = readFile(path!);
     } catch (e) {
       throw new ConfigurationError(
-        `${names.privateKeyPath}: cannot read the key file ${JSON.stringify(path)} (${(e as NodeJS.ErrnoException).code ?? "error"}).`,
+        `${names.privateKeyPath}: cannot read the key file ${quoted(path!, 200)} (${(e as NodeJS.ErrnoException).code ?? "error"}).`,
         names.privateKeyPath,
       );
     }
@@ -165,7 +204,16 @@ function directCredentials(get: Source, names: KeyNames, readFile: (path: string
   };
   const passphrase = get(names.privateKeyPassword);
   if (passphrase) credentials.passphrase = passphrase;
-  return credentials;
+  return {
+    credentials,
+    names: {
+      "credentials.tenancy": names.tenancy,
+      "credentials.user": names.user,
+      "credentials.fingerprint": names.fingerprint,
+      "credentials.privateKey": pem ? names.privateKey : names.privateKeyPath,
+      "credentials.passphrase": names.privateKeyPassword,
+    },
+  };
 }
 
 /** A stable key for caching one client per distinct connection, without secret values in it. */

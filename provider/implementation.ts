@@ -13,6 +13,8 @@ import {
   type CancelDeps,
   type CancellationRecord,
 } from "./cancel.js";
+import { ConfigurationError } from "./client/errors.js";
+import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import type { QueryServiceClientOptions } from "./client/types.js";
 import { connectionKey, readStackConfig, resolveConnection, type StackConfig } from "./connection.js";
@@ -80,8 +82,12 @@ export function resetProviderState(config: StackConfig = {}): void {
 }
 
 function clientFor(inputs: CancellationInputs): QueryServiceClient {
-  const options = {
+  const options: QueryServiceClientOptions = {
     ...resolveConnection(inputs, stackConfig, process.env, (path) => readFileSync(path, "utf8")),
+    // A retry is a progress line: a dead endpoint must not mean a minute of silence.
+    logger: (line) => {
+      if (line.event === "retry") logLine(describeRetry(line));
+    },
     ...overrides.client,
   };
   const key = connectionKey(options);
@@ -100,6 +106,26 @@ function depsFor(inputs: CancellationInputs): CancelDeps {
     now: overrides.now ?? (() => Date.now()),
     sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };
+}
+
+const CONNECTION_KEYS = ["endpoint", "region", "auth", "configFile", "profile"] as const;
+
+/**
+ * Preview runs create's connection rules: the client create would use is built (endpoint,
+ * region, auth kind) and its credentials read from disk (config file, profile, key, passphrase),
+ * with no request. Skipped while a connection input is still unknown.
+ */
+async function connectionFailure(inputs: CancellationInputs): Promise<dynamic.CheckFailure | undefined> {
+  if (CONNECTION_KEYS.some((key) => isUnknown(inputs[key]))) return undefined;
+  try {
+    await clientFor(inputs).checkCredentialsOffline();
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof ConfigurationError)) throw e;
+    // The message often starts with the setting's name already; the engine prints the property before it.
+    const reason = e.message.startsWith(`${e.setting}: `) ? e.message.slice(e.setting.length + 2) : e.message;
+    return { property: e.setting, reason };
+  }
 }
 
 function validInputs(raw: Record<string, unknown>, step: string): CancellationInputs {
@@ -184,6 +210,8 @@ export const implementation: Required<Omit<dynamic.ResourceProvider, "delete">> 
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const { inputs, failures } = normaliseInputs(news);
     if (failures.length > 0) return { inputs: news, failures };
+    const connection = await connectionFailure(inputs);
+    if (connection) return { inputs: news, failures: [connection] };
     return { inputs };
   },
 

@@ -3,9 +3,10 @@
 // such values pass through untouched and are never validated or hashed.
 
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
-import { InvalidArgumentError } from "./client/errors.js";
-import { AUTH_KINDS, type AuthKind } from "./client/types.js";
-import { CONTROL_CHARACTER, validateEtag, validateId, validateRetryToken } from "./client/validate.js";
+import type { AuthKind } from "./client/types.js";
+import { AUTH_KIND_EXPECTED, authKindOf } from "./connection.js";
+import { CONTROL_CHARACTER, etagProblem, quoted, reasonOf, validateId, validateRetryToken } from "./client/validate.js";
+import { canonicalJson } from "./retry-token.js";
 
 /** What the engine sends for a value not known until apply (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -56,28 +57,25 @@ export const DEFAULTS = {
 
 const MAX_WAIT_SECONDS = 24 * 60 * 60;
 
+/**
+ * The longest each free-text connection setting may be. Generous for real values (region ids are
+ * about 15 characters, paths rarely reach 200), and they keep a mistaken 10 MB value from
+ * becoming a 10 MB error message.
+ */
+export const STRING_LIMITS = { endpoint: 2048, region: 64, auth: 64, configFile: 4096, profile: 255 } as const;
+
+/** Triggers travel in state twice and are hashed into the retry token: JSON, shallow and small. */
+export const TRIGGER_LIMITS = { depth: 32, jsonCharacters: 32 * 1024 } as const;
+
 export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
 }
 
-/** A client validator turned into "why not", so check and the client enforce one set of rules. */
-function reasonOf(validate: (value: unknown) => unknown): (value: unknown) => string | undefined {
-  return (value) => {
-    try {
-      validate(value);
-      return undefined;
-    } catch (e) {
-      if (e instanceof InvalidArgumentError) return e.reason;
-      throw e;
-    }
-  };
-}
-
+// The client's validators turned into "why not", so check and the client enforce one set of rules.
 /** Why `value` is not an OCI id as the API takes it, or undefined when it is one. */
 export const idProblem = reasonOf((value) => validateId("id", value));
 /** Why `value` is not a retry token, or undefined when it is one. */
 export const retryTokenProblem = reasonOf((value) => validateRetryToken(value));
-const etagProblem = reasonOf((value) => validateEtag(value));
 const noControlCharacters = (v: string) => (CONTROL_CHARACTER.test(v) ? "control characters are not allowed" : undefined);
 
 function describe(value: unknown): string {
@@ -91,6 +89,7 @@ function optionalString(
   key: string,
   failures: CheckFailure[],
   rule: (v: string) => string | undefined = noControlCharacters,
+  maxLength = Infinity,
 ): string | undefined {
   const value = raw[key];
   if (value === undefined || value === null || value === "") return undefined;
@@ -99,9 +98,43 @@ function optionalString(
     failures.push({ property: key, reason: `a string expected; got ${describe(value)}` });
     return undefined;
   }
-  const problem = rule(value);
+  const problem = value.length > maxLength ? `at most ${maxLength} characters expected; got ${value.length}` : rule(value);
   if (problem) failures.push({ property: key, reason: problem });
   return value;
+}
+
+/**
+ * Why `triggers` cannot be kept and hashed, or undefined: only JSON values (no undefined,
+ * functions, bigints, NaN, Dates or other class instances, which the engine cannot carry in
+ * outputs), nested at most TRIGGER_LIMITS.depth levels and at most TRIGGER_LIMITS.jsonCharacters
+ * long as canonical JSON. A deeper value would overflow the stack when hashed or diffed.
+ */
+export function triggersProblem(triggers: unknown[]): string | undefined {
+  const walk = (value: unknown, path: string, depth: number): string | undefined => {
+    if (depth > TRIGGER_LIMITS.depth) return `nested deeper than ${TRIGGER_LIMITS.depth} levels at ${path}`;
+    if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+    if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON cannot hold`;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const problem = walk(value[i], `${path}[${i}]`, depth + 1);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    if (typeof value === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+      for (const [key, item] of Object.entries(value)) {
+        const problem = walk(item, `${path}.${key.length > 40 ? `${key.slice(0, 40)}…` : key}`, depth + 1);
+        if (problem) return problem;
+      }
+      return undefined;
+    }
+    const what = typeof value === "object" ? `a ${value.constructor?.name ?? "class instance"}` : typeof value === "function" ? "a function" : typeof value;
+    return `${path} is ${what}, not a JSON value`;
+  };
+  const problem = walk(triggers, "triggers", 0);
+  if (problem) return problem;
+  const length = canonicalJson(triggers).length;
+  return length > TRIGGER_LIMITS.jsonCharacters ? `at most ${TRIGGER_LIMITS.jsonCharacters} characters as JSON expected; got ${length}` : undefined;
 }
 
 function oneOf<T extends string>(
@@ -115,7 +148,7 @@ function oneOf<T extends string>(
   if (value === undefined || value === null || value === "") return fallback;
   if (isUnknown(value)) return value as T;
   if (typeof value !== "string" || !allowed.includes(value as T)) {
-    const got = typeof value === "string" ? JSON.stringify(value) : describe(value);
+    const got = typeof value === "string" ? quoted(value) : describe(value);
     failures.push({ property: key, reason: `one of ${allowed.map((a) => `"${a}"`).join(", ")} expected; got ${got}` });
     return fallback;
   }
@@ -174,8 +207,12 @@ export function normaliseInputs(raw: Record<string, unknown>): {
   const triggers = raw.triggers;
   if (triggers === undefined || triggers === null) {
     inputs.triggers = [];
-  } else if (isUnknown(triggers) || Array.isArray(triggers)) {
-    inputs.triggers = triggers as unknown[];
+  } else if (isUnknown(triggers)) {
+    inputs.triggers = triggers as unknown as unknown[];
+  } else if (Array.isArray(triggers)) {
+    const problem = triggersProblem(triggers);
+    if (problem) failures.push({ property: "triggers", reason: problem });
+    else inputs.triggers = triggers;
   } else {
     failures.push({ property: "triggers", reason: `an array expected; got ${describe(triggers)}` });
   }
@@ -198,14 +235,17 @@ export function normaliseInputs(raw: Record<string, unknown>): {
   inputs.onAlreadyTerminal = oneOf(raw, "onAlreadyTerminal", ["succeed", "fail"], DEFAULTS.onAlreadyTerminal, failures)!;
   inputs.onNotFound = oneOf(raw, "onNotFound", ["fail", "succeed"], DEFAULTS.onNotFound, failures)!;
 
-  const endpoint = optionalString(raw, "endpoint", failures, endpointProblem);
+  const endpoint = optionalString(raw, "endpoint", failures, endpointProblem, STRING_LIMITS.endpoint);
   if (endpoint !== undefined) inputs.endpoint = endpoint;
   for (const key of ["region", "configFile", "profile"] as const) {
-    const value = optionalString(raw, key, failures);
+    const value = optionalString(raw, key, failures, noControlCharacters, STRING_LIMITS[key]);
     if (value !== undefined) inputs[key] = value;
   }
-  const auth = oneOf(raw, "auth", AUTH_KINDS, undefined, failures);
-  if (auth !== undefined) inputs.auth = auth;
+  const authProblem = (v: string) => (authKindOf(v) ? undefined : `${AUTH_KIND_EXPECTED} expected; got ${quoted(v)}`);
+  const auth = optionalString(raw, "auth", failures, authProblem, STRING_LIMITS.auth);
+  // The OCI CLI's spellings are accepted and stored as our names, so a diff never sees two spellings.
+  const kind = auth === undefined || isUnknown(auth) ? (auth as AuthKind | undefined) : authKindOf(auth);
+  if (kind !== undefined) inputs.auth = kind;
 
   for (const key of Object.keys(raw)) {
     if (key !== "__provider" && !INPUT_KEYS.has(key) && !OUTPUT_ONLY_KEYS.has(key)) {

@@ -3,10 +3,11 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
+import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import { InvalidArgumentError } from "./client/errors.js";
-import type { AuthKind, QueryExecutionSummary, SortOrder } from "./client/types.js";
-import { readStackConfig, resolveConnection, type StackConfig } from "./connection.js";
+import type { QueryExecutionSummary, SortOrder } from "./client/types.js";
+import { readStackConfig, resolveConnection, type AuthKindSpelling, type StackConfig } from "./connection.js";
 
 export interface ListQueryExecutionsArgs {
   projectId: string;
@@ -22,7 +23,7 @@ export interface ListQueryExecutionsArgs {
   sortOrder?: SortOrder;
   endpoint?: string;
   region?: string;
-  auth?: AuthKind;
+  auth?: AuthKindSpelling;
   configFile?: string;
   profile?: string;
   /** @internal Tests pin "now" for `olderThanMinutes`. */
@@ -47,9 +48,12 @@ export async function listQueryExecutions(args: ListQueryExecutionsArgs): Promis
   if (args.olderThanMinutes !== undefined && !(Number.isFinite(args.olderThanMinutes) && args.olderThanMinutes >= 0)) {
     throw new InvalidArgumentError("olderThanMinutes", `a number of minutes of at least 0 expected; got ${args.olderThanMinutes}`);
   }
-  const client = new QueryServiceClient(
-    resolveConnection(args, stackConfig(), process.env, (path) => readFileSync(path, "utf8")),
-  );
+  const client = new QueryServiceClient({
+    ...resolveConnection(args, stackConfig(), process.env, (path) => readFileSync(path, "utf8")),
+    logger: (line) => {
+      if (line.event === "retry") void pulumi.log.info(describeRetry(line));
+    },
+  });
   try {
     const cutoff = args.olderThanMinutes === undefined ? undefined : (args.now ?? Date.now)() - args.olderThanMinutes * 60_000;
     const exactName = typeof args.name === "string" ? args.name : undefined;

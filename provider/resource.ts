@@ -1,7 +1,7 @@
 // The resource users declare. Creating it cancels one query execution, exactly once.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { AuthKind } from "./client/types.js";
+import type { AuthKindSpelling } from "./connection.js";
 import type { CancelOutcome } from "./cancel.js";
 import type { OnAlreadyTerminal, OnNotFound } from "./inputs.js";
 import { cancellationProvider } from "./provider.js";
@@ -35,8 +35,8 @@ export interface QueryExecutionCancellationArgs {
   endpoint?: pulumi.Input<string>;
   /** Region id or short code (`us-ashburn-1`, `iad`). Default: `oci:region`, then OCI_REGION. */
   region?: pulumi.Input<string>;
-  /** Default "ApiKey" (or `oci:auth`, then OCI_CLI_AUTH). */
-  auth?: pulumi.Input<AuthKind>;
+  /** Default "ApiKey" (or `oci:auth`, then OCI_CLI_AUTH). The OCI CLI's spellings (`api_key`, …) are accepted too. */
+  auth?: pulumi.Input<AuthKindSpelling>;
   /** OCI config file. Default: OCI_CLI_CONFIG_FILE, then OCI_CONFIG_FILE, then ~/.oci/config. */
   configFile?: pulumi.Input<string>;
   /** Profile in the config file. Default: `oci:configFileProfile`, then OCI_CLI_PROFILE, then DEFAULT. */

@@ -16,8 +16,9 @@ import {
   SimpleAuthenticationDetailsProvider,
   type AuthenticationDetailsProvider,
 } from "oci-common";
-import { ConfigurationError } from "./errors.js";
-import { AUTH_KINDS, type ApiKeyCredentials, type AuthKind } from "./types.js";
+import { ConfigurationError, describeSource } from "./errors.js";
+import { AUTH_KINDS, type ApiKeyCredentials, type AuthKind, type ClientSetting } from "./types.js";
+import { quoted } from "./validate.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -26,30 +27,36 @@ export interface AuthSettings {
   configFile?: string;
   profile?: string;
   credentials?: ApiKeyCredentials;
+  /** Where each setting came from (QueryServiceClientOptions.names). */
+  names?: Partial<Record<ClientSetting, string>>;
 }
 
 export interface Choice {
   value: string;
-  /** Where the value came from, for messages: an option name, an environment variable or "default". */
+  /**
+   * Where the value came from, as the user set it: the option's name (or the name `names` gives
+   * it), an environment variable, or "default".
+   */
   source: string;
 }
 
 /** Checks the auth kind (and that `credentials` go with ApiKey) without touching any file. */
 export function checkAuthSettings(settings: AuthSettings): AuthKind {
   const auth = settings.auth ?? "ApiKey";
+  const setting = settings.names?.auth ?? "auth";
   if (!AUTH_KINDS.includes(auth)) {
-    throw new ConfigurationError(`auth: one of ${AUTH_KINDS.join(", ")} expected; got ${JSON.stringify(auth)}`, "auth");
+    throw new ConfigurationError(`${setting}: one of ${AUTH_KINDS.join(", ")} expected; got ${quoted(String(auth))}`, setting);
   }
   if (settings.credentials !== undefined && auth !== "ApiKey") {
-    throw new ConfigurationError(`credentials are used only with auth ApiKey; auth is ${auth}`, "credentials");
+    throw new ConfigurationError(`credentials are used only with auth ApiKey; auth is ${auth} (from ${describeSource(setting)})`, "credentials");
   }
   return auth;
 }
 
 /** configFile option, then OCI_CLI_CONFIG_FILE, then OCI_CONFIG_FILE, then ~/.oci/config. */
-export function resolveConfigFile(configFile: string | undefined, env: Env = process.env, home = homedir()): Choice {
+export function resolveConfigFile(configFile: string | undefined, env: Env = process.env, home = homedir(), name = "configFile"): Choice {
   const [value, source] = firstSet([
-    [configFile, "configFile"],
+    [configFile, name],
     [env.OCI_CLI_CONFIG_FILE, "OCI_CLI_CONFIG_FILE"],
     [env.OCI_CONFIG_FILE, "OCI_CONFIG_FILE"],
   ]) ?? [join(home, ".oci", "config"), "default"];
@@ -57,12 +64,24 @@ export function resolveConfigFile(configFile: string | undefined, env: Env = pro
 }
 
 /** profile option, then OCI_CLI_PROFILE, then DEFAULT. */
-export function resolveProfile(profile: string | undefined, env: Env = process.env): Choice {
+export function resolveProfile(profile: string | undefined, env: Env = process.env, name = "profile"): Choice {
   const [value, source] = firstSet([
-    [profile, "profile"],
+    [profile, name],
     [env.OCI_CLI_PROFILE, "OCI_CLI_PROFILE"],
   ]) ?? ["DEFAULT", "default"];
   return { value, source };
+}
+
+/**
+ * The `region=` of the profile in use (the OCI CLI and SDKs read it there), or undefined when the
+ * file, the profile or the key is missing; `readFile` reads the config file.
+ */
+export function profileRegion(file: Choice, profile: Choice, readFile: (path: string) => string): string | undefined {
+  try {
+    return ConfigFileReader.parse(readFile(file.value), profile.value).get("region")?.trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface LoadOptions {
@@ -81,7 +100,7 @@ export async function loadAuthProvider(settings: AuthSettings, opts: LoadOptions
   const auth = checkAuthSettings(settings);
   switch (auth) {
     case "ApiKey":
-      return settings.credentials ? fromCredentials(settings.credentials) : fromConfigFile(settings, env, opts.home, false);
+      return settings.credentials ? fromCredentials(settings.credentials, settings.names ?? {}) : fromConfigFile(settings, env, opts.home, false);
     case "SecurityToken":
       return fromConfigFile(settings, env, opts.home, true);
     case "InstancePrincipal":
@@ -105,7 +124,14 @@ export async function loadAuthProvider(settings: AuthSettings, opts: LoadOptions
  * wrong passphrase into an uncaught asynchronous error that ends the process, so it only ever
  * sees a key that is known to be good.
  */
-export function checkPrivateKey(pem: string, passphrase: string | null | undefined, setting: string, what: string): string {
+export function checkPrivateKey(
+  pem: string,
+  passphrase: string | null | undefined,
+  setting: string,
+  what: string,
+  /** Where a passphrase is set, for the message when one is missing or wrong. */
+  passphraseGoes: string,
+): string {
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: "pem", passphrase: passphrase || undefined });
@@ -114,8 +140,8 @@ export function checkPrivateKey(pem: string, passphrase: string | null | undefin
     const why = !encrypted
       ? "it is not a PEM private key"
       : passphrase
-        ? "the passphrase does not decrypt it"
-        : "it is encrypted and no passphrase is set";
+        ? `the passphrase does not decrypt it; correct it in ${passphraseGoes}`
+        : `it is encrypted and no passphrase is set; set one in ${passphraseGoes}`;
     throw new ConfigurationError(`${what}: cannot use the private key: ${why}.`, setting);
   }
   if (key.asymmetricKeyType !== "rsa") {
@@ -124,25 +150,28 @@ export function checkPrivateKey(pem: string, passphrase: string | null | undefin
   return key.export({ type: "pkcs1", format: "pem" }).toString();
 }
 
-function fromCredentials(c: ApiKeyCredentials): AuthenticationDetailsProvider {
+function fromCredentials(c: ApiKeyCredentials, names: Partial<Record<ClientSetting, string>>): AuthenticationDetailsProvider {
+  const name = (field: "tenancy" | "user" | "fingerprint" | "privateKey" | "passphrase") => names[`credentials.${field}`] ?? `credentials.${field}`;
   for (const field of ["tenancy", "user", "fingerprint", "privateKey"] as const) {
     if (typeof c[field] !== "string" || c[field].trim() === "") {
-      throw new ConfigurationError(`credentials.${field} is empty`, `credentials.${field}`);
+      throw new ConfigurationError(`${name(field)} is empty`, name(field));
     }
   }
-  const pem = checkPrivateKey(c.privateKey, c.passphrase, "credentials.privateKey", "credentials.privateKey");
+  const pem = checkPrivateKey(c.privateKey, c.passphrase, name("privateKey"), name("privateKey"), describeSource(name("passphrase")));
   return new SimpleAuthenticationDetailsProvider(c.tenancy, c.user, c.fingerprint, pem, null);
 }
 
 function fromConfigFile(settings: AuthSettings, env: Env, home: string | undefined, session: boolean): AuthenticationDetailsProvider {
-  const file = resolveConfigFile(settings.configFile, env, home);
-  const profile = resolveProfile(settings.profile, env);
+  const file = resolveConfigFile(settings.configFile, env, home, settings.names?.configFile);
+  const profile = resolveProfile(settings.profile, env, settings.names?.profile);
   const where = `profile [${profile.value}] of ${file.value}`;
-  const fileFrom = file.source === "default" ? "" : ` (from ${file.source})`;
+  const fileFrom = file.source === "default" ? " (the default)" : ` (from ${describeSource(file.source)})`;
+  // What is wrong in the file is fixed in the file, or by pointing the setting elsewhere.
+  const fileSetting = file.source === "default" ? (settings.names?.configFile ?? "configFile") : file.source;
   if (!existsSync(file.value)) {
     throw new ConfigurationError(
-      `OCI config file ${file.value}${fileFrom} does not exist; set configFile or OCI_CLI_CONFIG_FILE, or create it with "oci setup config".`,
-      "configFile",
+      `OCI config file ${file.value}${fileFrom} does not exist; point that setting at an existing file, or create it with "oci setup config".`,
+      fileSetting,
     );
   }
   let parsed: ReturnType<typeof ConfigFileReader.parseFileFromPath>;
@@ -150,11 +179,12 @@ function fromConfigFile(settings: AuthSettings, env: Env, home: string | undefin
     parsed = ConfigFileReader.parseFileFromPath(file.value, profile.value);
   } catch (e) {
     if (/No profile named/.test(errorText(e))) {
-      const from = profile.source === "default" ? "" : ` (from ${profile.source})`;
-      throw new ConfigurationError(`OCI config file ${file.value} has no profile [${profile.value}]${from}; set profile or OCI_CLI_PROFILE.`, "profile");
+      const from = profile.source === "default" ? " (the default)" : ` (from ${describeSource(profile.source)})`;
+      const setting = profile.source === "default" ? (settings.names?.profile ?? "profile") : profile.source;
+      throw new ConfigurationError(`OCI config file ${file.value}${fileFrom} has no profile [${profile.value}]${from}; name a profile the file has.`, setting);
     }
     // The parser quotes the offending line, which may hold a secret: not repeated here.
-    throw new ConfigurationError(`OCI config file ${file.value}${fileFrom} is not a valid OCI config file.`, "configFile");
+    throw new ConfigurationError(`OCI config file ${file.value}${fileFrom} is not a valid OCI config file.`, fileSetting);
   }
   const authType = parsed.get("authentication_type");
   if (authType) {
@@ -163,14 +193,14 @@ function fromConfigFile(settings: AuthSettings, env: Env, home: string | undefin
   const required = session ? ["tenancy", "fingerprint", "key_file", "security_token_file"] : ["tenancy", "user", "fingerprint", "key_file"];
   const missing = required.filter((key) => !parsed.get(key));
   if (missing.length > 0) {
-    throw new ConfigurationError(`${where} lacks ${missing.join(", ")}.`, "configFile");
+    throw new ConfigurationError(`${where} lacks ${missing.join(", ")}.`, fileSetting);
   }
   const keyFile = ConfigFileReader.expandUserHome(parsed.get("key_file") as string);
   if (!existsSync(keyFile)) {
-    throw new ConfigurationError(`${where}: key_file ${keyFile} does not exist.`, "configFile");
+    throw new ConfigurationError(`${where}: key_file ${keyFile} does not exist.`, fileSetting);
   }
   if (!parsed.get("region") && !env.OCI_REGION) {
-    throw new ConfigurationError(`${where} lacks region (oci-common needs it even though endpoint decides where requests go).`, "configFile");
+    throw new ConfigurationError(`${where} lacks region (oci-common needs it even though endpoint decides where requests go).`, fileSetting);
   }
 
   let provider: ConfigFileAuthenticationDetailsProvider;
@@ -179,15 +209,15 @@ function fromConfigFile(settings: AuthSettings, env: Env, home: string | undefin
   } catch (e) {
     // oci-common throws a bare string when it cannot read the key file.
     const reason = typeof e === "string" ? `cannot read key_file ${keyFile}` : `oci-common rejected it (${firstSentence(errorText(e))})`;
-    throw new ConfigurationError(`${where}: ${reason}.`, "configFile");
+    throw new ConfigurationError(`${where}: ${reason}.`, fileSetting);
   }
-  const pem = checkPrivateKey(provider.getPrivateKey(), provider.getPassphrase(), "configFile", `${where}, key_file ${keyFile}`);
+  const pem = checkPrivateKey(provider.getPrivateKey(), provider.getPassphrase(), fileSetting, `${where}, key_file ${keyFile}`, `pass_phrase of ${where}`);
   if (!session) {
     return new SimpleAuthenticationDetailsProvider(provider.getTenantId(), provider.getUser(), provider.getFingerprint(), pem, null, provider.getRegion());
   }
   const token = (provider.sessionToken ?? "").trim();
   if (token === "") {
-    throw new ConfigurationError(`${where}: security_token_file ${parsed.get("security_token_file")} is empty.`, "configFile");
+    throw new ConfigurationError(`${where}: security_token_file ${parsed.get("security_token_file")} is empty.`, fileSetting);
   }
   provider.sessionToken = token; // the CLI writes it with a trailing newline, which would end the keyId
   return { getKeyId: () => provider.getKeyId(), getPrivateKey: () => pem, getPassphrase: () => null };

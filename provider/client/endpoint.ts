@@ -2,7 +2,8 @@
 
 import { isIP } from "node:net";
 import { Region } from "oci-common";
-import { ConfigurationError } from "./errors.js";
+import { ConfigurationError, describeSource } from "./errors.js";
+import { quoted } from "./validate.js";
 
 /**
  * Assumption: the Query Service's API host is undocumented (reference §1); this follows the
@@ -15,14 +16,17 @@ export interface EndpointSettings {
   endpoint?: string;
   region?: string;
   endpointTemplate?: string;
+  /** Where each came from, for messages (see QueryServiceClientOptions.names). */
+  names?: Partial<Record<"endpoint" | "region" | "endpointTemplate", string>>;
 }
 
 /**
  * The base URL every request path is appended to, without a trailing slash. A path prefix in
  * the endpoint is kept. Plain http is allowed only to a loopback host.
  */
-export function resolveEndpoint({ endpoint, region, endpointTemplate }: EndpointSettings): string {
-  if (endpoint !== undefined && endpoint !== "") return checkBaseUrl(endpoint, "endpoint");
+export function resolveEndpoint({ endpoint, region, endpointTemplate, names = {} }: EndpointSettings): string {
+  const name = (setting: "endpoint" | "region" | "endpointTemplate") => names[setting] ?? setting;
+  if (endpoint !== undefined && endpoint !== "") return checkBaseUrl(endpoint, name("endpoint"));
   if (region === undefined || region === "") {
     throw new ConfigurationError(
       "No Query Service endpoint: set endpoint (e.g. https://queryservice.us-ashburn-1.oci.oraclecloud.com) or region (e.g. us-ashburn-1).",
@@ -31,11 +35,11 @@ export function resolveEndpoint({ endpoint, region, endpointTemplate }: Endpoint
   }
   const template = endpointTemplate ?? DEFAULT_ENDPOINT_TEMPLATE;
   if (!template.includes("{region}")) {
-    throw new ConfigurationError(`endpointTemplate must contain {region}; got ${template}`, "endpointTemplate");
+    throw new ConfigurationError(`${name("endpointTemplate")} must contain {region}; got ${quoted(template, 200)}`, name("endpointTemplate"));
   }
-  const { regionId, secondLevelDomain } = lookUpRegion(region);
+  const { regionId, secondLevelDomain } = lookUpRegion(region, name("region"));
   const filled = template.replaceAll("{region}", regionId).replaceAll("{secondLevelDomain}", secondLevelDomain);
-  return checkBaseUrl(filled, endpointTemplate === undefined ? "region" : "endpointTemplate");
+  return checkBaseUrl(filled, endpointTemplate === undefined ? name("region") : name("endpointTemplate"));
 }
 
 /** True for 127.0.0.0/8, ::1 and localhost: the only hosts plain http may go to. */
@@ -47,15 +51,16 @@ export function isLoopbackHost(hostname: string): boolean {
   return false;
 }
 
-function lookUpRegion(region: string): { regionId: string; secondLevelDomain: string } {
+function lookUpRegion(region: string, setting: string): { regionId: string; secondLevelDomain: string } {
   const text = region.trim().toLowerCase();
   // fromRegionId answers undefined for an unknown id; only the config-file and endpoint helpers
   // of oci-common fall back to oc1 with a console.warn, so they are not used here.
   const known = Region.fromRegionId(Region.getRegionIdFromShortCode(text));
   if (!known) {
+    const from = setting === "region" ? "" : ` (from ${describeSource(setting)})`;
     throw new ConfigurationError(
-      `Unknown region "${region}": use a region id such as us-ashburn-1 or a short code such as iad, or set endpoint.`,
-      "region",
+      `Unknown region ${quoted(region)}${from}: use a region id such as us-ashburn-1 or a short code such as iad, or set endpoint.`,
+      setting,
     );
   }
   return { regionId: known.regionId, secondLevelDomain: known.realm.secondLevelDomain };
@@ -66,13 +71,13 @@ function checkBaseUrl(text: string, setting: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigurationError(`${setting}: not an absolute URL: ${text}`, setting);
+    throw new ConfigurationError(`${setting}: not an absolute URL: ${quoted(text, 200)}`, setting);
   }
   if (url.username || url.password) {
     // The URL is not echoed: its userinfo is the secret.
     throw new ConfigurationError(`${setting}: credentials in the URL are not allowed; remove the user:password@ part.`, setting);
   }
-  const shown = url.href;
+  const shown = quoted(url.href, 200);
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw new ConfigurationError(`${setting}: https URL expected; got ${shown}`, setting);
   }

@@ -69,12 +69,23 @@ export function describeFailure(d: QueryServiceErrorDetails): string {
   return `${d.operation} failed: ${what}${said} (${d.method} ${d.path}, ${ids}, ${tries}). ${d.nextStep}`;
 }
 
+/**
+ * Where a setting came from, for messages: "stack config oci:region", "OCI_CLI_PROFILE",
+ * "the profile setting"; a name that is already a phrase is kept.
+ */
+export function describeSource(name: string): string {
+  if (name.includes(" ")) return name;
+  if (name.includes(":")) return `stack config ${name}`;
+  if (/^[A-Z][A-Z0-9_]*$/.test(name)) return name;
+  return `the ${name} setting`;
+}
+
 /** Bad configuration or credentials, found before any request: nothing was sent. */
 export class ConfigurationError extends Error {
   override readonly name = "ConfigurationError";
   constructor(
     message: string,
-    /** The setting at fault, e.g. `endpoint`, `configFile`, `oci:privateKey`. */
+    /** The setting at fault as the user set it, e.g. `endpoint`, `queryservice:configFile`, `OCI_CLI_PROFILE`, `oci:privateKey`. */
     readonly setting: string,
   ) {
     super(message);

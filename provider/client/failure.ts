@@ -2,7 +2,8 @@
 
 import { STATUS_CODES, type IncomingHttpHeaders } from "node:http";
 import { QueryServiceError, type QueryServiceErrorKind } from "./errors.js";
-import { classify, isTlsCertificateError } from "./retry.js";
+import { classify, lastingNetworkFailure } from "./retry.js";
+import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
 
 /** What the client knows about the call when an attempt fails. */
 export interface CallContext {
@@ -61,13 +62,11 @@ export function noResponseFailure(error: { name: string; code: string; message: 
     return { code: "Timeout", serviceMessage: `no answer within ${attemptTimeoutMs} ms`, opcRequestId: "", cause };
   }
   return {
-    code: error.code,
-    serviceMessage: error.message,
+    code: serviceText(error.code, SERVICE_TEXT_LIMITS.code),
+    serviceMessage: serviceText(error.message, SERVICE_TEXT_LIMITS.networkError),
     opcRequestId: "",
     cause,
-    nextStep: isTlsCertificateError(error.code)
-      ? "The server's TLS certificate is not trusted: check the endpoint, or pass the certificate of the CA that signed it as ca."
-      : undefined,
+    nextStep: lastingNetworkFailure(error.code),
   };
 }
 
@@ -79,24 +78,27 @@ export function redirectFailure(status: number, headers: IncomingHttpHeaders, op
     const url = new URL(location);
     shown = `${url.origin}${url.pathname}`; // no userinfo, no query
   } catch {
-    shown = (location.split(/[?#]/)[0] ?? "").slice(0, 200); // a relative location
+    shown = location.split(/[?#]/)[0] ?? ""; // a relative location
   }
   return {
     status,
     code: "Redirect",
-    serviceMessage: `redirect to ${shown || "(no location)"}`,
+    serviceMessage: `redirect to ${serviceText(shown, 200) || "(no location)"}`,
     opcRequestId,
     nextStep: "The endpoint redirects and redirects are not followed (the signature covers host and path): set endpoint to the URL that answers directly.",
   };
 }
 
-/** The service's `{code, message}`; a body that is not one still yields a readable code and text. */
+/**
+ * The service's `{code, message}`, bounded to the documented lengths and redacted; a body that
+ * is not one still yields a readable code and text.
+ */
 export function parseErrorBody(status: number, text: string): { code: string; serviceMessage: string } {
   const body = parseJsonObject(text);
-  const code = typeof body?.code === "string" && body.code !== "" ? body.code : reasonPhrase(status);
+  const code = typeof body?.code === "string" && body.code !== "" ? serviceText(body.code, SERVICE_TEXT_LIMITS.code) : reasonPhrase(status);
   const message =
-    typeof body?.message === "string" ? body.message : body ? "" : text.replace(/\s+/g, " ").trim();
-  return { code, serviceMessage: message.length > 1024 ? `${message.slice(0, 1024)}…` : message };
+    typeof body?.message === "string" ? body.message : body ? "" : text.slice(0, SERVICE_TEXT_LIMITS.message * 4).replace(/\s+/g, " ").trim();
+  return { code, serviceMessage: serviceText(message, SERVICE_TEXT_LIMITS.message) };
 }
 
 /** A JSON object, or undefined for anything else (including arrays and invalid JSON). */

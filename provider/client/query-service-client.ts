@@ -15,6 +15,7 @@ import { resolveEndpoint } from "./endpoint.js";
 import { ConfigurationError, type QueryServiceError } from "./errors.js";
 import { noResponseFailure, parseErrorBody, parseJsonObject, redirectFailure, toError, type CallContext, type Failure } from "./failure.js";
 import { classify, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
+import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
 import { RequestSigner } from "./signer.js";
 import type {
   CancelQueryExecutionOptions,
@@ -27,13 +28,15 @@ import type {
   QueryServiceClientOptions,
   RetryPolicy,
 } from "./types.js";
-import { validateEtag, validateId, validateListFilters, validateRetryToken, type ListQuery } from "./validate.js";
+import { etagProblem, validateEtag, validateId, validateListFilters, validateRetryToken, type ListQuery } from "./validate.js";
 
 const API_VERSION = "/20210831";
 
 interface Call {
   operation: string;
   method: "GET" | "POST";
+  /** The documented success status; any other 2xx cannot be the service's answer. */
+  success: 200 | 202;
   /** Percent-encoded path below the endpoint, without the query string. */
   path: string;
   /** "" or "?a=b&…", already encoded. */
@@ -55,7 +58,16 @@ interface Answer {
 
 type Outcome =
   | { response: { statusCode: number; headers: IncomingHttpHeaders; body: string } }
+  /** The body went past maxResponseBytes: reading stopped there, and the rest was never received. */
+  | { tooLarge: { statusCode: number; headers: IncomingHttpHeaders } }
   | { error: { name: string; code: string; message: string; timeout: boolean } };
+
+/**
+ * What one answer may hold. The largest page the API gives (1000 executions) comes to about 1 MB
+ * at 1 KB an item, so 16 MiB leaves room for items sixteen times that size while a broken or
+ * hostile service can make the client hold no more than this per request.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /** Signs, sends and retries requests to one Query Service endpoint. Knows nothing of Pulumi. */
 export class QueryServiceClient {
@@ -63,6 +75,7 @@ export class QueryServiceClient {
   readonly endpoint: string;
   private readonly policy: RetryPolicy;
   private readonly attemptTimeoutMs: number;
+  private readonly maxResponseBytes: number;
   private readonly authSettings: AuthSettings;
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
@@ -76,12 +89,16 @@ export class QueryServiceClient {
   /** Checks the settings and makes no request; credentials are read on the first request. */
   constructor(options: QueryServiceClientOptions = {}) {
     this.endpoint = resolveEndpoint(options);
-    this.authSettings = { auth: options.auth, configFile: options.configFile, profile: options.profile, credentials: options.credentials };
+    this.authSettings = { auth: options.auth, configFile: options.configFile, profile: options.profile, credentials: options.credentials, names: options.names };
     checkAuthSettings(this.authSettings);
     this.policy = resolveRetryPolicy(options.retry);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 30000;
     if (!Number.isFinite(this.attemptTimeoutMs) || this.attemptTimeoutMs <= 0) {
       throw new ConfigurationError(`attemptTimeoutMs: a positive number of milliseconds expected; got ${options.attemptTimeoutMs}`, "attemptTimeoutMs");
+    }
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    if (!Number.isInteger(this.maxResponseBytes) || this.maxResponseBytes < 1) {
+      throw new ConfigurationError(`maxResponseBytes: a whole number of bytes >= 1 expected; got ${options.maxResponseBytes}`, "maxResponseBytes");
     }
     this.httpAgent = new http.Agent({ keepAlive: true });
     this.httpsAgent = new https.Agent({ keepAlive: true, ca: trustedCertificates(options.ca) });
@@ -95,9 +112,13 @@ export class QueryServiceClient {
   /** GetQueryExecution: the execution, its etag (for if-match) and the service's request id. */
   async getQueryExecution(projectId: string, queryExecutionId: string, options: { signal?: AbortSignal } = {}): Promise<GetQueryExecutionResult> {
     const path = executionPath(projectId, queryExecutionId);
-    const answer = await this.send({ operation: "GetQueryExecution", method: "GET", path, signal: options.signal });
+    const answer = await this.send({ operation: "GetQueryExecution", method: "GET", success: 200, path, signal: options.signal });
     const etag = headerValue(answer.headers, "etag");
     if (!etag) throw malformed(answer, "the answer has no etag header");
+    // Checked here, so a service's etag that could not go back as if-match is the service's
+    // fault, not reported later as the user's ifMatch being wrong.
+    const problem = etagProblem(etag);
+    if (problem) throw malformed(answer, `the etag header cannot be sent back as if-match (${problem})`);
     return { execution: readExecution(answer, parseJsonObject(answer.body), "the body"), etag, opcRequestId: answer.opcRequestId };
   }
 
@@ -126,6 +147,7 @@ export class QueryServiceClient {
     const answer = await this.send({
       operation: "CancelQueryExecution",
       method: "POST",
+      success: 202,
       path,
       headers,
       body: "",
@@ -133,6 +155,16 @@ export class QueryServiceClient {
       signal: options.signal,
     });
     return { opcRequestId: answer.opcRequestId, attempts: answer.ctx.attempts };
+  }
+
+  /**
+   * Reads and checks the credentials now, when that needs no network (ApiKey, SecurityToken:
+   * the config file, the profile, the key and its passphrase), instead of at the first request.
+   * Other auth kinds are checked at the first request. Throws ConfigurationError.
+   */
+  async checkCredentialsOffline(): Promise<void> {
+    const auth = this.authSettings.auth ?? "ApiKey";
+    if (auth === "ApiKey" || auth === "SecurityToken") await this.credentials();
   }
 
   /** Closes the kept-alive connections. The client can still be used; it opens new ones. */
@@ -146,12 +178,15 @@ export class QueryServiceClient {
     // Every token seen, not just the last: a service cycling a -> b -> a would page forever.
     const seen = new Set<string>();
     for (;;) {
-      const answer = await this.send({ operation: "ListQueryExecutions", method: "GET", path, query: listQueryString(query, page), signal });
+      const answer = await this.send({ operation: "ListQueryExecutions", method: "GET", success: 200, path, query: listQueryString(query, page), signal });
       const items = parseJsonObject(answer.body)?.items;
       if (!Array.isArray(items)) throw malformed(answer, "the body is not an object with an items array");
       yield* items.map((item: unknown, i) => readExecution(answer, item, `items[${i}]`));
       const next = headerValue(answer.headers, "opc-next-page");
       if (!next) return;
+      if (next.length > SERVICE_TEXT_LIMITS.pageToken) {
+        throw malformed(answer, `opc-next-page is ${next.length} characters; at most ${SERVICE_TEXT_LIMITS.pageToken} expected`);
+      }
       if (next === page) throw malformed(answer, "opc-next-page repeats the page just read");
       if (seen.has(next)) throw malformed(answer, "opc-next-page returns to a page already read");
       seen.add(next);
@@ -196,13 +231,25 @@ export class QueryServiceClient {
       let failure: Failure;
       if ("response" in outcome) {
         const { statusCode: status, headers: responseHeaders, body } = outcome.response;
-        const opcRequestId = headerValue(responseHeaders, "opc-request-id") ?? "";
-        if (status >= 200 && status < 300) {
+        const opcRequestId = requestIdOf(responseHeaders);
+        if (status === call.success) {
           this.log({ ...line, status, opcRequestId, durationMs });
           return { status, headers: responseHeaders, body, opcRequestId, ctx };
         }
-        failure = status >= 300 && status < 400 ? redirectFailure(status, responseHeaders, opcRequestId) : { status, opcRequestId, ...parseErrorBody(status, body) };
+        if (status >= 200 && status < 300) failure = unexpectedSuccess(call, status, responseHeaders, opcRequestId);
+        else if (status >= 300 && status < 400) failure = redirectFailure(status, responseHeaders, opcRequestId);
+        else failure = { status, opcRequestId, ...parseErrorBody(status, body) };
         this.log({ ...line, status, code: failure.code, opcRequestId, durationMs });
+      } else if ("tooLarge" in outcome) {
+        const { statusCode: status, headers: responseHeaders } = outcome.tooLarge;
+        failure = {
+          status,
+          code: "ResponseTooLarge",
+          serviceMessage: `the body is larger than ${this.maxResponseBytes} bytes (maxResponseBytes); reading stopped there`,
+          opcRequestId: requestIdOf(responseHeaders),
+          kind: "Malformed",
+        };
+        this.log({ ...line, status, code: failure.code, opcRequestId: failure.opcRequestId, durationMs });
       } else {
         if (call.signal?.aborted) throw call.signal.reason;
         failure = noResponseFailure(outcome.error, this.attemptTimeoutMs);
@@ -223,7 +270,15 @@ export class QueryServiceClient {
       };
       const wait = nextDelayMs({ ...timing, random: this.random });
       if (wait === undefined) throw this.giveUp(error, stopReason(timing) ?? "no retry left");
-      this.log({ event: "retry", operation: call.operation, attempt, delayMs: Math.round(wait), reason: describeStatus(failure) });
+      this.log({
+        event: "retry",
+        operation: call.operation,
+        attempt,
+        maxAttempts: timing.retryAfterMs ? this.policy.maxAttemptsWithRetryAfter : this.policy.maxAttempts,
+        delayMs: Math.round(wait),
+        reason: describeStatus(failure),
+        detail: failure.serviceMessage,
+      });
       try {
         await this.sleep(wait, call.signal);
       } catch (e) {
@@ -233,8 +288,11 @@ export class QueryServiceClient {
   }
 
   private async attempt(url: string, call: Call, headers: Record<string, string>): Promise<Outcome> {
+    // A stream rather than got's buffered promise: the body is counted as it arrives, so reading
+    // stops at maxResponseBytes whatever the service sends (got has no limit of its own).
+    let response: { statusCode: number; headers: IncomingHttpHeaders } | undefined;
     try {
-      const response = await got(url, {
+      const stream = got.stream(url, {
         method: call.method,
         headers,
         body: call.method === "POST" ? (call.body ?? "") : undefined,
@@ -245,10 +303,34 @@ export class QueryServiceClient {
         retry: { limit: 0 },
         timeout: { request: this.attemptTimeoutMs },
         agent: { http: this.httpAgent, https: this.httpsAgent },
-        responseType: "text",
         signal: call.signal,
       });
-      return { response: { statusCode: response.statusCode, headers: response.headers, body: response.body } };
+      let tooLarge = false;
+      const stopReading = () => {
+        tooLarge = true;
+        stream.destroy();
+      };
+      stream.once("response", (r: { statusCode: number; headers: IncomingHttpHeaders }) => {
+        response = { statusCode: r.statusCode, headers: r.headers };
+        if (Number(r.headers["content-length"]) > this.maxResponseBytes) stopReading(); // not a byte of it is read
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          size += chunk.length;
+          if (size > this.maxResponseBytes) {
+            stopReading();
+            break;
+          }
+          chunks.push(chunk);
+        }
+      } catch (e) {
+        if (!tooLarge) throw e; // destroying the stream ends the loop with a premature-close error
+      }
+      if (tooLarge && response) return { tooLarge: response };
+      if (!response) throw Object.assign(new Error("the connection ended before an answer"), { code: "ECONNRESET" });
+      return { response: { ...response, body: Buffer.concat(chunks).toString("utf8") } };
     } catch (e) {
       // Only plain facts leave this block: got's error object holds the signed request headers.
       const err = e as { name?: string; code?: string; message?: string };
@@ -302,13 +384,43 @@ function readExecution(answer: Answer, value: unknown, what: string): QueryExecu
   const object = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   if (!object) throw malformed(answer, `${what} is not a JSON object`);
   for (const field of ["id", "lifecycleState"]) {
-    if (typeof object[field] !== "string") throw malformed(answer, `${what} has no string ${field}`);
+    const text = object[field];
+    if (typeof text !== "string") throw malformed(answer, `${what} has no string ${field}`);
+    // Both are kept in Pulumi state and shown in messages: a service cannot make them huge.
+    if (text.length < 1 || text.length > SERVICE_TEXT_LIMITS.lifecycleState) {
+      throw malformed(answer, `${what}.${field} is ${text.length} characters; 1..${SERVICE_TEXT_LIMITS.lifecycleState} expected`);
+    }
   }
-  return object as QueryExecution;
+  return { ...object, lifecycleState: serviceText(object.lifecycleState as string, SERVICE_TEXT_LIMITS.lifecycleState) } as QueryExecution;
+}
+
+/** The answer's opc-request-id, bounded and redacted: it goes into errors, logs and state. */
+function requestIdOf(headers: IncomingHttpHeaders): string {
+  return serviceText(headerValue(headers, "opc-request-id") ?? "", SERVICE_TEXT_LIMITS.opcRequestId);
 }
 
 function malformed(answer: Answer, message: string): QueryServiceError {
   return toError(answer.ctx, { status: answer.status, code: "MalformedResponse", serviceMessage: message, opcRequestId: answer.opcRequestId, kind: "Malformed" });
+}
+
+/**
+ * A 2xx other than the documented one (say a proxy's 200 text/html page): not the service's
+ * answer, so not a success. For a cancel this means nothing is recorded and the next run looks at
+ * the execution again before it sends anything (with the same retry token, so at most once).
+ */
+function unexpectedSuccess(call: Call, status: number, headers: IncomingHttpHeaders, opcRequestId: string): Failure {
+  const type = headerValue(headers, "content-type");
+  return {
+    status,
+    code: "UnexpectedStatus",
+    serviceMessage: `${call.operation} answers ${call.success}; got ${status}${type ? ` with ${serviceText(type, 100)}` : ""}`,
+    opcRequestId,
+    kind: "Malformed",
+    nextStep:
+      call.method === "POST"
+        ? "The answer is not the Query Service's: check that endpoint points at the Query Service and not at a proxy or login page. The cancel was not recorded; the next run looks at the execution again before sending anything."
+        : undefined,
+  };
 }
 
 function describeStatus(f: Failure): string {

@@ -7,6 +7,7 @@ import type { RetryPolicy } from "./types.js";
 /** The OCI SDKs' defaults, with a tighter total budget than their 600 s. */
 export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   maxAttempts: 8,
+  maxAttemptsWithRetryAfter: 100,
   baseDelayMs: 1000,
   maxDelayMs: 30000,
   totalBudgetMs: 120000,
@@ -15,8 +16,10 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
 /** Fills the defaults and rejects values that would make the loop meaningless. */
 export function resolveRetryPolicy(partial: Partial<RetryPolicy> = {}): RetryPolicy {
   const policy = { ...DEFAULT_RETRY_POLICY, ...definedOnly(partial) };
-  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
-    throw new ConfigurationError(`retry.maxAttempts: an integer >= 1 expected; got ${policy.maxAttempts}`, "retry.maxAttempts");
+  for (const key of ["maxAttempts", "maxAttemptsWithRetryAfter"] as const) {
+    if (!Number.isInteger(policy[key]) || policy[key] < 1) {
+      throw new ConfigurationError(`retry.${key}: an integer >= 1 expected; got ${policy[key]}`, `retry.${key}`);
+    }
   }
   for (const key of ["baseDelayMs", "maxDelayMs", "totalBudgetMs"] as const) {
     if (!Number.isFinite(policy[key]) || policy[key] < 0) {
@@ -43,7 +46,8 @@ export interface NextDelayInput {
  *
  * Without a Retry-After: full jitter, random() * min(maxDelayMs, baseDelayMs * 2^(attempt-1)).
  * With one (above 0): Retry-After plus up to one more Retry-After of jitter, whatever the attempt
- * number. Waiting exactly what the service asked makes every throttled caller come back at once
+ * number. A Retry-After below baseDelayMs counts as baseDelayMs: `Retry-After: 0.001` would
+ * otherwise make a call of tens of thousands of attempts. Waiting exactly what the service asked makes every throttled caller come back at once
  * and be refused again; growing the wait with the attempt number leaves the service's capacity
  * unused (measured in BENCHMARKS.md: 0.87x the oci-common baseline before, see there after).
  * The wait is clipped to the budget left; a Retry-After the budget cannot cover stops the loop,
@@ -52,19 +56,20 @@ export interface NextDelayInput {
  */
 export function nextDelayMs({ attempt, retryAfterMs, elapsedMs, policy, random }: NextDelayInput): number | undefined {
   if (stopReason({ attempt, retryAfterMs, elapsedMs, policy }) !== undefined) return undefined;
-  const wait = retryAfterMs !== undefined && retryAfterMs > 0
-    ? retryAfterMs + random() * retryAfterMs
-    : jitteredDelayMs(attempt, policy, random);
+  const asked = retryAfterMs !== undefined && retryAfterMs > 0 ? Math.max(retryAfterMs, policy.baseDelayMs) : undefined;
+  const wait = asked !== undefined ? asked + random() * asked : jitteredDelayMs(attempt, policy, random);
   return Math.min(wait, policy.totalBudgetMs - elapsedMs);
 }
 
 /** Why nextDelayMs would stop, in words for the log; undefined when it would not. */
 export function stopReason({ attempt, retryAfterMs, elapsedMs, policy }: Omit<NextDelayInput, "random">): string | undefined {
   const left = policy.totalBudgetMs - elapsedMs;
-  // A service that says when to come back is followed for as long as the budget lasts: under
-  // sustained throttling, counting its 429s against maxAttempts fails calls with budget left.
+  // A service that says when to come back is followed past maxAttempts, for as long as the budget
+  // lasts: under sustained throttling, counting its 429s against maxAttempts fails calls with
+  // budget left. maxAttemptsWithRetryAfter is the hard cap that still holds then.
   const told = retryAfterMs !== undefined && retryAfterMs > 0;
   if (attempt >= policy.maxAttempts && !told) return `all ${policy.maxAttempts} attempts used`;
+  if (attempt >= policy.maxAttemptsWithRetryAfter) return `all ${policy.maxAttemptsWithRetryAfter} attempts used (maxAttemptsWithRetryAfter)`;
   if (left <= 0) return `the time budget of ${policy.totalBudgetMs} ms is spent`;
   if (retryAfterMs !== undefined && retryAfterMs > left) {
     return `Retry-After asks for ${retryAfterMs} ms but only ${Math.floor(left)} ms of the budget are left`;
@@ -105,8 +110,7 @@ export interface Classification {
 export function classify(status: number | undefined, code: string): Classification {
   if (status === undefined) {
     if (code === "Timeout") return { kind: "Timeout", retryable: true };
-    // An untrusted certificate stays untrusted: asking again cannot help.
-    return { kind: "Network", retryable: !isTlsCertificateError(code) };
+    return { kind: "Network", retryable: lastingNetworkFailure(code) === undefined };
   }
   switch (status) {
     case 401:
@@ -138,9 +142,19 @@ export function classify(status: number | undefined, code: string): Classificati
   return { kind: "Malformed", retryable: false };
 }
 
-/** Node's codes for a certificate it refuses (self-signed, expired, wrong host, unknown issuer). */
-export function isTlsCertificateError(code: string): boolean {
-  return /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code);
+// Failures without a response that asking again within the budget cannot cure, each with what to
+// do instead. Anything else without a response (refused, reset, timed out, EAI_AGAIN) may heal.
+const LASTING_NETWORK_FAILURES: ReadonlyArray<[RegExp, string]> = [
+  [/^ENOTFOUND$/, "The endpoint's host name does not exist (DNS answered so): check endpoint, or region, for a typo."],
+  // Self-signed, expired, wrong host, unknown issuer: an untrusted certificate stays untrusted.
+  [/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/, "The server's TLS certificate is not trusted: check the endpoint, or pass the certificate of the CA that signed it as ca."],
+  [/^EPROTO$|^ERR_SSL_/, "The endpoint does not speak TLS on that port: check the scheme (https) and the port of endpoint."],
+  [/^HPE_/, "The endpoint does not answer in HTTP: check that its port is the Query Service's."],
+];
+
+/** The next step for a failure without a response that will not heal, or undefined when it may. */
+export function lastingNetworkFailure(code: string): string | undefined {
+  return LASTING_NETWORK_FAILURES.find(([pattern]) => pattern.test(code))?.[1];
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -108,7 +108,12 @@ export interface ApiKeyCredentials {
 export interface RetryPolicy {
   /** Attempts in all, the first included. @default 8 */
   maxAttempts: number;
-  /** The first backoff ceiling; doubles each attempt. @default 1000 */
+  /**
+   * The hard cap on attempts while the service keeps answering with Retry-After, which is
+   * followed past maxAttempts within the time budget. @default 100
+   */
+  maxAttemptsWithRetryAfter: number;
+  /** The first backoff ceiling; doubles each attempt. Also the shortest Retry-After wait. @default 1000 */
   baseDelayMs: number;
   /** The largest ceiling of one backoff. @default 30000 */
   maxDelayMs: number;
@@ -134,9 +139,15 @@ export type ClientLogLine =
   | {
       event: "retry";
       operation: string;
+      /** The attempt that failed. */
       attempt: number;
+      /** The most attempts this call may make (maxAttemptsWithRetryAfter while following Retry-After). */
+      maxAttempts: number;
       delayMs: number;
+      /** Status and code, or the network error's code. */
       reason: string;
+      /** The service's message or the network error's text, bounded and redacted. */
+      detail: string;
     }
   | {
       event: "give-up";
@@ -144,6 +155,20 @@ export type ClientLogLine =
       attempt: number;
       reason: string;
     };
+
+/** The client's settings, as ConfigurationError.setting names them when `names` says nothing. */
+export type ClientSetting =
+  | "endpoint"
+  | "region"
+  | "endpointTemplate"
+  | "auth"
+  | "configFile"
+  | "profile"
+  | "credentials.tenancy"
+  | "credentials.user"
+  | "credentials.fingerprint"
+  | "credentials.privateKey"
+  | "credentials.passphrase";
 
 export interface QueryServiceClientOptions {
   /** Base URL, e.g. `https://queryservice.us-ashburn-1.oci.oraclecloud.com`. Wins over `region`. */
@@ -160,9 +185,21 @@ export interface QueryServiceClientOptions {
   profile?: string;
   /** API-key material given directly; used instead of the config file when set (ApiKey only). */
   credentials?: ApiKeyCredentials;
+  /**
+   * Where each setting came from, as the user wrote it: a stack config key
+   * (`queryservice:configFile`), an environment variable (`OCI_CLI_PROFILE`), an input name, or a
+   * phrase (`region in profile [DEFAULT] of ~/.oci/config`). Errors name the setting this way,
+   * and ConfigurationError.setting holds it. @default the option's own name
+   */
+  names?: Partial<Record<ClientSetting, string>>;
   retry?: Partial<RetryPolicy>;
   /** Time allowed to one attempt, connect to last byte. @default 30000 */
   attemptTimeoutMs?: number;
+  /**
+   * The most bytes of one answer's body the client reads. Past it, reading stops and the call
+   * fails as Malformed (`ResponseTooLarge`), without a retry. @default 16777216 (16 MiB)
+   */
+  maxResponseBytes?: number;
   /** Extra CA certificates (PEM) to trust, e.g. the emulator's self-signed one. */
   ca?: string | string[];
   logger?: (line: ClientLogLine) => void;

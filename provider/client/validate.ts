@@ -9,11 +9,16 @@ const RETRY_TOKEN = /^[A-Za-z0-9._-]{1,64}$/;
 const SORT_BY: readonly SortBy[] = ["timeCreated", "displayName"];
 const SORT_ORDER: readonly SortOrder[] = ["ASC", "DESC"];
 
+// A high surrogate not followed by a low one, or a low one without a high one before it: not
+// Unicode, so it has no UTF-8 form and encodeURIComponent throws a URIError naming nothing.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** A path id (`projectId`, `queryExecutionId`): 1..255 characters, no control characters. */
 export function validateId(argument: string, value: unknown): string {
   const text = requireString(argument, value);
   checkLength(argument, text, 255);
   checkNoControlCharacters(argument, text);
+  checkWellFormed(argument, text);
   // A URL parser collapses "." and ".." segments (also when written %2E), so the request
   // would reach another resource.
   if (text === "." || text === "..") {
@@ -43,6 +48,22 @@ export function validateEtag(value: unknown, argument = "ifMatch"): string {
   return text;
 }
 
+/** A validator turned into "why not": the reason it gives, or undefined when the value passes. */
+export function reasonOf(validate: (value: unknown) => unknown): (value: unknown) => string | undefined {
+  return (value) => {
+    try {
+      validate(value);
+      return undefined;
+    } catch (e) {
+      if (e instanceof InvalidArgumentError) return e.reason;
+      throw e;
+    }
+  };
+}
+
+/** Why `value` cannot travel as an if-match etag, or undefined when it can. */
+export const etagProblem = reasonOf((value) => validateEtag(value, "etag"));
+
 /** The list filters, with their defaults filled in. */
 export interface ListQuery {
   limit?: number;
@@ -57,13 +78,11 @@ export function validateListFilters(filters: ListQueryExecutionsFilters = {}): L
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) {
     throw new InvalidArgumentError("limit", `an integer 1..1000 expected; got ${String(limit)}`);
   }
-  if (lifecycleState !== undefined) {
-    checkLength("lifecycleState", requireString("lifecycleState", lifecycleState), 255);
-    checkNoControlCharacters("lifecycleState", lifecycleState);
-  }
-  if (name !== undefined) {
-    checkLength("name", requireString("name", name), 255);
-    checkNoControlCharacters("name", name);
+  for (const [argument, text] of [["lifecycleState", lifecycleState], ["name", name]] as const) {
+    if (text === undefined) continue;
+    checkLength(argument, requireString(argument, text), 255);
+    checkNoControlCharacters(argument, text);
+    checkWellFormed(argument, text);
   }
   const sortBy = filters.sortBy ?? "timeCreated";
   if (!SORT_BY.includes(sortBy)) {
@@ -87,6 +106,19 @@ function checkLength(argument: string, text: string, max: number): void {
   if (text.length < 1 || text.length > max) {
     throw new InvalidArgumentError(argument, `1..${max} characters expected; got ${text.length}`);
   }
+}
+
+function checkWellFormed(argument: string, text: string): void {
+  const at = text.search(LONE_SURROGATE);
+  if (at >= 0) {
+    const code = text.charCodeAt(at).toString(16).toUpperCase();
+    throw new InvalidArgumentError(argument, `a lone UTF-16 surrogate U+${code} at index ${at} is not Unicode and cannot be sent`);
+  }
+}
+
+/** A value as messages show it: JSON-quoted, and cut after `max` characters with its length. */
+export function quoted(text: string, max = 64): string {
+  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}… (${text.length} characters)`;
 }
 
 function checkNoControlCharacters(argument: string, text: string): void {

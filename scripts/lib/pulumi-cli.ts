@@ -7,8 +7,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
+import { PACKAGE_ROOT } from "../../provider/package-info.js";
 
-export const ROOT = path.resolve(__dirname, "../../..");
+/** The checkout (or installed package) this file belongs to. */
+export const ROOT = PACKAGE_ROOT;
 const TOOLS = path.join(ROOT, "tools");
 /** Where a built CLI goes. Git-ignored. */
 export const BUILT_BIN = path.join(ROOT, ".pulumi-cli", "bin");
@@ -68,10 +70,10 @@ function onPath(name: string): string | undefined {
 const hasAll = (dir: string) => ["pulumi", "pulumi-language-nodejs", DYNAMIC_PLUGIN].every((n) => existsSync(path.join(dir, n)));
 
 /** A complete installation at least as new as the pin, on PATH or in ~/.pulumi/bin. */
-function findInstalled(pinned: string, log: Log): PulumiCli | undefined {
-  const candidates = [onPath("pulumi"), path.join(homedir(), ".pulumi", "bin", "pulumi")];
+function findInstalled(pinned: string, builtBin: string, log: Log): PulumiCli | undefined {
+  const candidates = [onPath("pulumi"), path.join(process.env.HOME || homedir(), ".pulumi", "bin", "pulumi")];
   for (const file of candidates) {
-    if (!file || !existsSync(file) || path.dirname(file) === BUILT_BIN) continue;
+    if (!file || !existsSync(file) || path.dirname(file) === builtBin) continue;
     const version = versionOf(file);
     const binDir = path.dirname(path.resolve(file));
     if (!version) continue;
@@ -87,7 +89,7 @@ function findInstalled(pinned: string, log: Log): PulumiCli | undefined {
 }
 
 /** What a finished build records, so the next setup can skip it. */
-interface BuildStamp {
+export interface BuildStamp {
   cli: string;
   languageHost: string;
   /** The tools modules' go.mod and go.sum, which decide what is built. */
@@ -100,20 +102,25 @@ function buildInputs(): string {
     .join("\n");
 }
 
-const STAMP = path.join(BUILT_BIN, "build.json");
+const stampFile = (builtBin: string) => path.join(builtBin, "build.json");
 
-function builtEarlier(pinned: string): PulumiCli | undefined {
-  if (!hasAll(BUILT_BIN) || !existsSync(STAMP)) return undefined;
-  const stamp = JSON.parse(readFileSync(STAMP, "utf8")) as BuildStamp;
+/** The stamp a build leaves, for the next setup to compare with. */
+export function buildStamp(): BuildStamp {
+  return { cli: pinnedVersion(), languageHost: requiredVersion("pulumi-language-nodejs", "github.com/pulumi/pulumi/sdk/v3"), inputs: buildInputs() };
+}
+
+function builtEarlier(pinned: string, builtBin: string): PulumiCli | undefined {
+  if (!hasAll(builtBin) || !existsSync(stampFile(builtBin))) return undefined;
+  const stamp = JSON.parse(readFileSync(stampFile(builtBin), "utf8")) as BuildStamp;
   if (stamp.inputs !== buildInputs() || stamp.cli !== pinned) return undefined;
-  const version = versionOf(path.join(BUILT_BIN, "pulumi"));
-  return version === pinned ? { binDir: BUILT_BIN, version, source: "built earlier" } : undefined;
+  const version = versionOf(path.join(builtBin, "pulumi"));
+  return version === pinned ? { binDir: builtBin, version, source: "built earlier" } : undefined;
 }
 
 /** The folder that holds exactly the CLI this checkout would use, without building: for tests. */
-export function findPulumiCli(): PulumiCli {
+export function findPulumiCli(builtBin = BUILT_BIN): PulumiCli {
   const pinned = pinnedVersion();
-  const cli = findInstalled(pinned, () => {}) ?? builtEarlier(pinned);
+  const cli = findInstalled(pinned, builtBin, () => {}) ?? builtEarlier(pinned, builtBin);
   if (!cli) throw new Error(`No Pulumi CLI ${pinned} or newer is set up. Run \`npm run setup:pulumi\` (it builds one with Go when none is installed).`);
   return cli;
 }
@@ -175,34 +182,34 @@ plugin=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynam
 exec node "$plugin" "$@"
 `;
 
-async function build(pinned: string, log: Log): Promise<PulumiCli> {
-  const languageVersion = requiredVersion("pulumi-language-nodejs", "github.com/pulumi/pulumi/sdk/v3");
+async function build(builtBin: string, log: Log): Promise<PulumiCli> {
+  const stamp = buildStamp();
+  const { cli: pinned, languageHost: languageVersion } = stamp;
   const downloads = path.join(goEnv("GOMODCACHE"), "cache", "download");
   const before = folderBytes(downloads);
   const started = Date.now();
-  log(`Building the Pulumi CLI ${pinned} and its Node.js language host (${languageVersion}) from the Go module proxy into ${BUILT_BIN}.`);
+  log(`Building the Pulumi CLI ${pinned} and its Node.js language host (${languageVersion}) from the Go module proxy into ${builtBin}.`);
   log("A first build downloads the modules and compiles for several minutes on 2 cores; later ones reuse Go's caches.");
-  rmSync(BUILT_BIN, { recursive: true, force: true });
-  mkdirSync(BUILT_BIN, { recursive: true });
+  rmSync(builtBin, { recursive: true, force: true });
+  mkdirSync(builtBin, { recursive: true });
   await go(["mod", "download"], "pulumi-cli", "downloading the CLI's modules", log);
   await go(["mod", "download"], "pulumi-language-nodejs", "downloading the language host's modules", log);
   log(`  downloaded ${((folderBytes(downloads) - before) / 1e6).toFixed(0)} MB of modules (Go's module cache: ${downloads})`);
   const ldflags = (v: string) => ["-trimpath", "-ldflags", `-s -w -X ${VERSION_VARIABLE}=v${v}`];
-  await go(["build", ...ldflags(pinned), "-o", path.join(BUILT_BIN, "pulumi"), CLI_PACKAGE], "pulumi-cli", "compiling pulumi", log);
+  await go(["build", ...ldflags(pinned), "-o", path.join(builtBin, "pulumi"), CLI_PACKAGE], "pulumi-cli", "compiling pulumi", log);
   await go(
-    ["build", ...ldflags(languageVersion), "-o", path.join(BUILT_BIN, "pulumi-language-nodejs"), LANGUAGE_PACKAGE],
+    ["build", ...ldflags(languageVersion), "-o", path.join(builtBin, "pulumi-language-nodejs"), LANGUAGE_PACKAGE],
     "pulumi-language-nodejs",
     "compiling pulumi-language-nodejs",
     log,
   );
-  writeFileSync(path.join(BUILT_BIN, DYNAMIC_PLUGIN), SHIM);
-  chmodSync(path.join(BUILT_BIN, DYNAMIC_PLUGIN), 0o755);
-  const version = versionOf(path.join(BUILT_BIN, "pulumi"));
+  writeFileSync(path.join(builtBin, DYNAMIC_PLUGIN), SHIM);
+  chmodSync(path.join(builtBin, DYNAMIC_PLUGIN), 0o755);
+  const version = versionOf(path.join(builtBin, "pulumi"));
   if (version !== pinned) throw new Error(`the built pulumi reports version ${version ?? "(none)"}, not ${pinned}`);
-  const stamp: BuildStamp = { cli: pinned, languageHost: languageVersion, inputs: buildInputs() };
-  writeFileSync(STAMP, JSON.stringify(stamp));
+  writeFileSync(stampFile(builtBin), JSON.stringify(stamp));
   log(`Built in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
-  return { binDir: BUILT_BIN, version, source: "built" };
+  return { binDir: builtBin, version, source: "built" };
 }
 
 const NOTHING_TO_BUILD_WITH = (pinned: string) => `No Pulumi CLI ${pinned} or newer was found, and Go is not installed to build one.
@@ -211,15 +218,15 @@ pulumi-language-nodejs and pulumi-resource-pulumi-nodejs in ~/.pulumi/bin), or i
 or newer (https://go.dev/doc/install, or your package manager, e.g. apt-get install golang-go)
 and run \`npm run setup:pulumi\` again: it then builds the CLI from the Go module proxy.`;
 
-/** Finds or builds the CLI (see the top of this file). Progress goes to `log`. */
-export async function ensurePulumiCli(log: Log): Promise<PulumiCli> {
+/** Finds or builds the CLI (see the top of this file) into `builtBin`. Progress goes to `log`. */
+export async function ensurePulumiCli(log: Log, builtBin = BUILT_BIN): Promise<PulumiCli> {
   const pinned = pinnedVersion();
-  const installed = findInstalled(pinned, log);
+  const installed = findInstalled(pinned, builtBin, log);
   if (installed) return installed;
-  const earlier = builtEarlier(pinned);
+  const earlier = builtEarlier(pinned, builtBin);
   if (earlier) return earlier;
-  if (spawnSync("go", ["version"]).status !== 0) throw new Error(NOTHING_TO_BUILD_WITH(pinned));
-  return build(pinned, log);
+  if (spawnSync("go", ["version"], { env: process.env }).status !== 0) throw new Error(NOTHING_TO_BUILD_WITH(pinned));
+  return build(builtBin, log);
 }
 
 /**

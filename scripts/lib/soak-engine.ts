@@ -93,6 +93,7 @@ export async function soakEngine(o: EngineSoakOptions) {
 
   const onCancelApplied = new Map<string, () => void>();
   const emu = await startEmulator({
+    requestLogSize: Infinity, // the figures are counted from the whole log
     cancelDelayMs: o.cancelDelayMs,
     log: (line) => {
       if (onCancelApplied.size === 0) return;

@@ -53,6 +53,7 @@ export async function soakPlugin(o: PluginSoakOptions) {
   // Kills at "the cancel was applied": the emulator's log line comes right after it answered 202.
   const onCancelApplied = new Map<string, () => void>();
   const emu = await startEmulator({
+    requestLogSize: Infinity, // the figures are counted from the whole log
     log: (line) => {
       if (onCancelApplied.size === 0) return;
       const id = acceptedCancel(line);

@@ -9,6 +9,7 @@ import {
   setLogSink,
   setTestOverrides,
 } from "../../provider/implementation";
+import { readFileSync, writeFileSync } from "node:fs";
 import { deriveRetryToken } from "../../provider/retry-token";
 import { normaliseInputs, UNKNOWN } from "../../provider/inputs";
 import { cancelExecution, type ExecutionService } from "../../provider/cancel";
@@ -26,6 +27,11 @@ beforeEach(() => {
   setTestOverrides({ client: { retry: { baseDelayMs: 5, maxDelayMs: 20, totalBudgetMs: 10_000 } } });
 });
 afterAll(() => resetProviderState());
+
+/** A ConfigureRequest with these stack config values. */
+function stackConfig(values: Record<string, string>) {
+  return { config: { get: (key: string) => values[key], require: (key: string) => values[key] ?? "" } };
+}
 
 function connection(emu: Emulator, creds: EmulatorCredentials): Props {
   return { endpoint: emu.url, configFile: creds.configFile, profile: creds.profile };
@@ -202,6 +208,21 @@ describe("create", () => {
     });
   });
 
+  test("does not record a cancel answered 200 by something in front of the service, and the next run cancels once", async () => {
+    await withEmulator(async (emu, creds) => {
+      const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
+      const news = { projectId, queryExecutionId: id, ...connection(emu, creds) };
+      emu.faults.add({ operation: "CancelQueryExecution", times: 1, respond: { status: 200 } });
+      await expect(create(news)).rejects.toThrow(/CancelQueryExecution failed: 200 UnexpectedStatus/);
+      expect(emu.effectiveCancels(id)).toBe(0);
+
+      const result = await create(news);
+      expect(result.outs.outcome).toBe("CANCEL_REQUESTED");
+      expect(cancels(emu).map((r) => r.status)).toEqual([200, 202]);
+      expect(emu.effectiveCancels(id)).toBe(1);
+    });
+  });
+
   test("retries transient faults with the same token and cancels exactly once", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
@@ -276,6 +297,16 @@ describe("create", () => {
       expect(tokens).toHaveLength(2);
       expect(tokens[1]).toBe(tokens[0]);
       expect(emu.effectiveCancels(id)).toBe(1);
+    });
+  });
+
+  test("prints a progress line per retry on an endpoint that refuses connections, naming what failed, the wait and attempt n of m", async () => {
+    await withEmulator(async (emu, creds) => {
+      const dead = { projectId: "p", queryExecutionId: "q", endpoint: "http://127.0.0.1:9", configFile: creds.configFile, profile: creds.profile };
+      await expect(create(dead)).rejects.toThrow(/GetQueryExecution failed: ECONNREFUSED .*8 attempts/);
+      expect(logs).toHaveLength(7);
+      expect(logs[0]).toMatch(/^GetQueryExecution attempt 1 of 8 failed: ECONNREFUSED \(connect ECONNREFUSED 127\.0\.0\.1:9\); trying again in \d+\.\d s\.$/);
+      expect(logs[6]).toMatch(/^GetQueryExecution attempt 7 of 8 failed: ECONNREFUSED/);
     });
   });
 
@@ -384,7 +415,8 @@ describe("diff", () => {
     await withEmulator(async (emu, creds) => {
       const { news, created } = await fixture(emu, creds);
       for (const [key, value] of Object.entries({ waitForTerminalState: true, waitTimeoutSeconds: 30, onNotFound: "succeed", region: "iad", profile: "OTHER" })) {
-        const diff = await implementation.diff(created.id, created.outs, await checked({ ...news, [key]: value }));
+        // Normalised only: check would (rightly) refuse a profile the emulator's config file lacks.
+        const diff = await implementation.diff(created.id, created.outs, normaliseInputs({ ...news, [key]: value }).inputs as unknown as Props);
         expect([key, diff]).toEqual([key, { changes: true, replaces: [], deleteBeforeReplace: false }]);
       }
     });
@@ -436,6 +468,41 @@ describe("update and check", () => {
     });
   });
 
+  test.each([
+    ["plain http to a host that is not loopback", { endpoint: "http://example.com" }, "endpoint", /^plain http is allowed only to a loopback host .*use https for example\.com\.$/],
+    ["an unknown region", { endpoint: undefined, region: "xyz" }, "region", /^Unknown region "xyz": use a region id such as us-ashburn-1/],
+    ["a missing config file", { configFile: "/nonexistent/config" }, "configFile", /^OCI config file \/nonexistent\/config \(from the configFile setting\) does not exist/],
+    ["an unknown profile", { profile: "NOPE" }, "profile", /has no profile \[NOPE\] \(from the profile setting\)/],
+  ])("check refuses %s, as create would, naming the property and sending nothing", async (_what, change, property, reason) => {
+    await withEmulator(async (emu, creds) => {
+      const news = { projectId: "p", queryExecutionId: "q", ...connection(emu, creds), ...change };
+      const result = await implementation.check({}, news);
+      expect(result.failures).toEqual([{ property, reason: expect.stringMatching(reason) }]);
+      expect(emu.requests()).toHaveLength(0);
+    });
+  });
+
+  test("check refuses a key file that is missing, or encrypted without its passphrase, naming the config file", async () => {
+    await withEmulator(async (emu, creds) => {
+      const news = { projectId: "p", queryExecutionId: "q", ...connection(emu, creds) };
+      const config = readFileSync(creds.configFile, "utf8");
+      writeFileSync(creds.configFile, config.replace(/^key_file=.*$/m, "key_file=/nonexistent/key.pem"));
+      expect((await implementation.check({}, news)).failures).toEqual([
+        { property: "configFile", reason: expect.stringMatching(/key_file \/nonexistent\/key\.pem does not exist/) },
+      ]);
+      writeFileSync(creds.configFile, config.replace(/^pass_phrase=.*\n/m, ""));
+      expect((await implementation.check({}, news)).failures).toEqual([
+        { property: "configFile", reason: expect.stringMatching(/encrypted and no passphrase is set; set one in pass_phrase of profile/) },
+      ]);
+      expect(emu.requests()).toHaveLength(0);
+    }, { credentials: { passphrase: "correct horse battery staple" } });
+  });
+
+  test("check skips the connection rules while a connection input is unknown at preview", async () => {
+    const result = await implementation.check({}, { projectId: "p", queryExecutionId: "q", endpoint: UNKNOWN, configFile: "/nonexistent/config" });
+    expect(result.failures ?? []).toEqual([]);
+  });
+
   test("check reports bad inputs by property and sends no request", async () => {
     await withEmulator(async (emu, creds) => {
       const result = await implementation.check({}, { projectId: "", queryExecutionId: "q", waitTimeoutSeconds: -1, ...connection(emu, creds) });
@@ -467,22 +534,28 @@ describe("credentials", () => {
     );
   });
 
+  test("a create names a stack-config file path and profile as stack config, not as inputs", async () => {
+    await withEmulator(async (emu) => {
+      await implementation.configure(stackConfig({ "queryservice:endpoint": emu.url, "queryservice:configFile": "/nonexistent/oci-config" }));
+      await expect(create({ projectId: "p", queryExecutionId: "q" })).rejects.toThrow(
+        "OCI config file /nonexistent/oci-config (from stack config queryservice:configFile) does not exist",
+      );
+      resetProviderState();
+    });
+  });
+
   test("key material from stack config signs requests and stays out of the outputs", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
-      await implementation.configure({
-        config: {
-          get: (key: string) =>
-            ({
-              "oci:privateKey": creds.privateKeyPem,
-              "oci:tenancyOcid": creds.tenancy,
-              "oci:userOcid": creds.user,
-              "oci:fingerprint": creds.fingerprint,
-              "queryservice:endpoint": emu.url,
-            })[key],
-          require: () => "",
-        },
-      });
+      await implementation.configure(
+        stackConfig({
+          "oci:privateKey": creds.privateKeyPem,
+          "oci:tenancyOcid": creds.tenancy,
+          "oci:userOcid": creds.user,
+          "oci:fingerprint": creds.fingerprint,
+          "queryservice:endpoint": emu.url,
+        }),
+      );
       setTestOverrides({ client: { retry: { baseDelayMs: 5 } } });
       const result = await create({ projectId, queryExecutionId: id });
       expect(emu.effectiveCancels(id)).toBe(1);

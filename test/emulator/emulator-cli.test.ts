@@ -52,7 +52,7 @@ async function waitFor(output: () => string, text: string, ms = 10_000): Promise
 describe("oci-query-service-emulator CLI", () => {
   test("starts with a shebang line, prints the endpoint, config file, project and seeded ids, serves signed requests and stops on SIGTERM", async () => {
     expect((await readFile(join(repo, "emulator", "cli.ts"), "utf8")).split("\n")[0]).toBe("#!/usr/bin/env node");
-    const cli = startCli(["--port", "0", "--seed", "2", "--cancel-delay-ms", "100"]);
+    const cli = startCli(["--port", "0", "--executions", "2", "--cancel-delay-ms", "100"]);
     try {
       await waitFor(cli.output, "Press Ctrl-C to stop.");
       const out = cli.output();
@@ -101,10 +101,35 @@ describe("oci-query-service-emulator CLI", () => {
     }
   });
 
+  test("still takes --seed N as the old name of --executions N", async () => {
+    const cli = startCli(["--port", "0", "--seed", "1"]);
+    try {
+      await waitFor(cli.output, "Press Ctrl-C to stop.");
+      expect(cli.output()).toMatch(/1 running execution\(s\):\n\s{4}ocid1\.queryexecution\./);
+    } finally {
+      cli.child.kill("SIGKILL");
+    }
+  });
+
+  test("on a busy port names the port and says how to pick another, and exits 1", async () => {
+    const first = startCli(["--port", "0"]);
+    try {
+      await waitFor(first.output, "Press Ctrl-C to stop.");
+      const port = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(first.output())![1]!;
+      const second = startCli(["--port", port]);
+      expect(await second.exited).toBe(1);
+      expect(second.output()).toContain(
+        `oci-query-service-emulator: port ${port} on 127.0.0.1 is already in use (another emulator?); start with --port N for another port, or --port 0 for any free one.`,
+      );
+    } finally {
+      first.child.kill("SIGKILL");
+    }
+  });
+
   test("--help prints the options and exits 0; an unknown flag exits 2", async () => {
     const help = startCli(["--help"]);
     expect(await help.exited).toBe(0);
-    expect(help.output()).toMatch(/--seed N[\s\S]*--no-auth/);
+    expect(help.output()).toMatch(/--executions N[\s\S]*--seed N\s+The old name of --executions \(a count, not a random seed\)[\s\S]*--no-auth/);
     const bad = startCli(["--bogus"]);
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toMatch(/Unknown option '--bogus'/);

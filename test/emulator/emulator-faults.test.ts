@@ -1,7 +1,7 @@
 // Faults as data: injected answers, delays, dropped connections, broken bodies and throttling.
 
 import { manualClock } from "../../emulator/index.js";
-import { signedRequest, withEmulator } from "../helpers/with-emulator.js";
+import { send, signedRequest, withEmulator } from "../helpers/with-emulator.js";
 
 const getPath = (projectId: string, id: string) => `/20210831/projects/${projectId}/queryExecutions/${id}`;
 const cancelPath = (projectId: string, id: string) => `${getPath(projectId, id)}/actions/cancel`;
@@ -66,6 +66,23 @@ describe("faults.add respond", () => {
       expect(() => emu.faults.add({ times: 0, respond: { status: 503 } })).toThrow(/`times`/);
       expect(() => emu.faults.add({ respond: { status: 503 }, afterEffect: "drop-connection" })).toThrow(/Only one of/);
       expect(() => emu.faults.add({})).toThrow(/needs one of/);
+    });
+  });
+
+  test.each([
+    ["a header value with CRLF", { respond: { status: 503, headers: { "x-a": "1\r\nx-injected: 2" } } }, /`respond.headers.x-a` to be a header value without CR, LF/],
+    ["a header name with a space", { respond: { status: 503, headers: { "bad name": "1" } } }, /`respond.headers` to be HTTP header names .*; got "bad name"/],
+    ["a retryAfter with a newline", { respond: { status: 429, retryAfter: "1\n2" } }, /`respond.retryAfter`/],
+    ["a delay longer than a timer can wait", { delayMs: 3e9 }, /`delayMs` to be a number of milliseconds from 0 to 2147483647/],
+  ])("refuses %s when the fault is added, with 400 over HTTP, instead of answering 500 or 1 ms later", async (_what, spec, message) => {
+    await withEmulator(async (emu, creds) => {
+      expect(() => emu.faults.add(spec as never)).toThrow(message);
+      const over = await send(emu, { method: "POST", path: "/_emulator/faults", body: JSON.stringify(spec), headers: { "content-type": "application/json" } });
+      expect([over.status, over.json().code]).toEqual([400, "InvalidParameter"]);
+      expect(over.json().message).toMatch(message);
+      expect(emu.faults.list()).toEqual([]);
+      const { projectId, id } = emu.store.addExecution();
+      expect((await signedRequest(emu, creds, { path: `/20210831/projects/${projectId}/queryExecutions/${id}` })).status).toBe(200);
     });
   });
 });

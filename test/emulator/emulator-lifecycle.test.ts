@@ -2,7 +2,7 @@
 // service's cancel states (CANCELING -> CANCELED) and its answer for a terminal execution are
 // undocumented; the emulator's choices are documented in emulator/routes.ts.
 
-import { manualClock } from "../../emulator/index.js";
+import { manualClock, startEmulator } from "../../emulator/index.js";
 import { signedRequest, withEmulator } from "../helpers/with-emulator.js";
 
 const path = (projectId: string, id: string, action?: string) =>
@@ -179,5 +179,20 @@ describe("store", () => {
       const list = await signedRequest(emu, creds, { path: `/20210831/projects/${projectId}/queryExecutions` });
       expect(list.status).toBe(200);
     });
+  });
+});
+
+describe("startEmulator", () => {
+  test("on a busy port rejects naming the host and port and how to pick another", async () => {
+    const first = await startEmulator();
+    try {
+      await expect(startEmulator({ port: first.port })).rejects.toMatchObject({
+        code: "EADDRINUSE",
+        port: first.port,
+        message: `Cannot listen on 127.0.0.1:${first.port}: the port is already in use (another emulator?). Pass another port, or port 0 for any free one.`,
+      });
+    } finally {
+      await first.close();
+    }
   });
 });

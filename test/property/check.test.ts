@@ -3,12 +3,14 @@
 
 import fc from "fast-check";
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
-import { implementation, setLogSink } from "../../provider/implementation";
+import { implementation, resetProviderState, setLogSink } from "../../provider/implementation";
+import { STACK_CONFIG_KEYS } from "../../provider/connection";
 import { INPUT_KEYS, UNKNOWN } from "../../provider/inputs";
 import { startEmulator } from "../../emulator/index";
 
 const SEED = 20261125;
 const KEYS = [...INPUT_KEYS];
+const STACK_KEYS: string[] = Object.values(STACK_CONFIG_KEYS);
 
 // Strings that have broken path-building and header code elsewhere.
 const tricky = fc.constantFrom(
@@ -82,7 +84,12 @@ beforeAll(async () => {
   setLogSink(() => undefined);
   emu = await startEmulator();
   creds = await emu.writeCredentials();
+  // A usable connection from stack config, so check's connection rules pass unless an input breaks them.
+  const config: Record<string, string> = { "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile, "oci:configFileProfile": creds.profile };
+  await implementation.configure({ config: { get: (key: string) => config[key], require: (key: string) => config[key] ?? "" } });
 });
+
+afterAll(() => resetProviderState());
 
 afterAll(async () => {
   await emu?.close();
@@ -105,7 +112,8 @@ describe("check", () => {
       fc.asyncProperty(news, async (input) => {
         const result = await checkOf(input);
         for (const failure of result.failures ?? []) {
-          expect(failure.property in input || failure.property === "projectId" || failure.property === "queryExecutionId").toBe(true);
+          // An input, or the stack config key a connection setting came from.
+          expect([failure.property, failure.property in input || ["projectId", "queryExecutionId"].includes(failure.property) || STACK_KEYS.includes(failure.property)]).toEqual([failure.property, true]);
         }
       }),
       { seed: SEED, numRuns: 400 },

@@ -108,7 +108,7 @@ describe("loadAuthProvider with ApiKey", () => {
 
   test("names a missing config file and where its path came from", async () => {
     const e = await failure(loadAuthProvider({}, { env: { OCI_CONFIG_FILE: join(dir, "nope") } }));
-    expect(e.setting).toBe("configFile");
+    expect(e.setting).toBe("OCI_CONFIG_FILE");
     expect(e.message).toContain(`${join(dir, "nope")} (from OCI_CONFIG_FILE) does not exist`);
   });
 
@@ -142,10 +142,33 @@ describe("loadAuthProvider with ApiKey", () => {
     expect(e.message).not.toContain("BEGIN");
   });
 
-  test("rejects an encrypted key without a passphrase", async () => {
+  test("rejects an encrypted key without a passphrase, saying where the passphrase goes", async () => {
     const config = file("config", apiKeyProfile("DEFAULT", file("enc.pem", encryptedPem)));
     const e = await failure(loadAuthProvider({ configFile: config }, { env: {} }));
-    expect(e.message).toMatch(/encrypted and no passphrase is set/);
+    expect(e.message).toContain(`encrypted and no passphrase is set; set one in pass_phrase of profile [DEFAULT] of ${config}.`);
+  });
+
+  test("names a config file, a profile and a key by where the user set them", async () => {
+    const names = { configFile: "queryservice:configFile", profile: "oci:configFileProfile" };
+    const missing = await failure(loadAuthProvider({ configFile: join(dir, "nope"), names }, { env: {} }));
+    expect([missing.setting, missing.message]).toEqual([
+      "queryservice:configFile",
+      `OCI config file ${join(dir, "nope")} (from stack config queryservice:configFile) does not exist; point that setting at an existing file, or create it with "oci setup config".`,
+    ]);
+    const config = file("config", apiKeyProfile("DEFAULT", file("key.pem", plainPem)));
+    const noProfile = await failure(loadAuthProvider({ configFile: config, names }, { env: { OCI_CLI_PROFILE: "PROD" } }));
+    expect([noProfile.setting, noProfile.message]).toEqual([
+      "OCI_CLI_PROFILE",
+      `OCI config file ${config} (from stack config queryservice:configFile) has no profile [PROD] (from OCI_CLI_PROFILE); name a profile the file has.`,
+    ]);
+    const key = { tenancy: "t", user: "u", fingerprint: "f", privateKey: encryptedPem };
+    const direct = await failure(
+      loadAuthProvider({ credentials: key, names: { "credentials.privateKey": "oci:privateKey", "credentials.passphrase": "oci:privateKeyPassword" } }),
+    );
+    expect([direct.setting, direct.message]).toEqual([
+      "oci:privateKey",
+      "oci:privateKey: cannot use the private key: it is encrypted and no passphrase is set; set one in stack config oci:privateKeyPassword.",
+    ]);
   });
 
   test("rejects a garbage key", async () => {
@@ -226,7 +249,7 @@ describe("loadAuthProvider with federated kinds", () => {
 
 describe("checkPrivateKey", () => {
   test("returns an unencrypted PKCS#1 key that signs like the original", () => {
-    const pem = checkPrivateKey(encryptedPem, "correct horse", "s", "w");
+    const pem = checkPrivateKey(encryptedPem, "correct horse", "s", "w", "p");
     const signature = createSign("sha256").update("x").sign(pem);
     expect(createVerify("sha256").update("x").verify(rsa.publicKey, signature)).toBe(true);
   });

@@ -186,6 +186,17 @@ describe("getQueryExecution", () => {
   });
 
   test.each([
+    ["a 204", json(204, undefined, { etag: "e" }), /"GetQueryExecution answers 200; got 204 with application\/json"/],
+    ["a 202", json(202, { id: EXEC, lifecycleState: "IN_PROGRESS" }, { etag: "e" }), /"GetQueryExecution answers 200; got 202 with application\/json"/],
+  ])("fails as Malformed on %s, which is not the documented 200", async (_what, reply, message) => {
+    replies.push(reply);
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details).toMatchObject({ kind: "Malformed", code: "UnexpectedStatus", retryable: false, attempts: 1 });
+    expect(e.message).toMatch(message);
+  });
+
+  test.each([
     ["no etag header", json(200, { id: EXEC, lifecycleState: "IN_PROGRESS" }), /no etag header/],
     ["a body that is not JSON", json(200, "<html>hello</html>", { etag: "e" }), /the body is not a JSON object/],
     ["a JSON array", json(200, [], { etag: "e" }), /the body is not a JSON object/],
@@ -199,6 +210,61 @@ describe("getQueryExecution", () => {
     expect(e.details).toMatchObject({ status: 200, code: "MalformedResponse", retryable: false, attempts: 1 });
     expect(e.message).toMatch(message);
     expect(seen).toHaveLength(1);
+  });
+});
+
+describe("response size", () => {
+  const limit = 256 * 1024;
+  let written: number;
+  beforeEach(() => {
+    written = 0;
+  });
+  /** A 200 whose body never ends: the server writes until the client hangs up. */
+  const endless: Reply = (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json", etag: "e", "opc-request-id": "srv-endless" });
+    const piece = Buffer.alloc(16 * 1024, "a");
+    const pump = () => {
+      while (!res.destroyed && written < 64 * 1024 * 1024) {
+        written += piece.length;
+        if (!res.write(piece)) return void res.once("drain", pump);
+      }
+    };
+    pump();
+  };
+
+  test("stops reading a body past maxResponseBytes and fails as Malformed without retrying", async () => {
+    replies.push(endless, execution());
+    const { client } = setUp({ maxResponseBytes: limit });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details).toMatchObject({ kind: "Malformed", status: 200, code: "ResponseTooLarge", retryable: false, attempts: 1, opcRequestId: "srv-endless" });
+    expect(e.message).toContain(`larger than ${limit} bytes (maxResponseBytes)`);
+    expect(seen).toHaveLength(1);
+    // The server stops once the client hangs up: far less than the 64 MiB it would send.
+    expect(written).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  test("refuses a body whose content-length is over the limit without waiting for it", async () => {
+    // Declares 1 MiB more than the limit, sends nothing of it, and keeps the connection open.
+    replies.push((_req, res) => {
+      res.writeHead(503, { "content-type": "application/json", "content-length": String(limit + 1024 * 1024) });
+      res.flushHeaders();
+    });
+    const { client } = setUp({ maxResponseBytes: limit, attemptTimeoutMs: 10_000, retry: { maxAttempts: 1 } });
+    const e = await rejection(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "t" }));
+    expect(e.details).toMatchObject({ kind: "Malformed", status: 503, code: "ResponseTooLarge", retryable: false, attempts: 1 });
+  });
+
+  test("reads a body of exactly maxResponseBytes", async () => {
+    const head = JSON.stringify({ id: EXEC, lifecycleState: "IN_PROGRESS", pad: "" });
+    replies.push(json(200, head.replace('"pad":""', `"pad":"${"a".repeat(limit - head.length)}"`), { etag: "e" }));
+    const { client } = setUp({ maxResponseBytes: limit });
+    await expect(client.getQueryExecution(PROJECT, EXEC)).resolves.toMatchObject({ etag: "e", execution: { id: EXEC } });
+  });
+
+  test("refuses a maxResponseBytes that is not a whole number of bytes", () => {
+    expect(() => new QueryServiceClient({ endpoint: baseUrl, credentials, maxResponseBytes: 0 })).toThrow(
+      expect.objectContaining({ setting: "maxResponseBytes" }),
+    );
   });
 });
 
@@ -257,6 +323,22 @@ describe("retries", () => {
     const { client, sleeps } = setUp();
     await client.getQueryExecution(PROJECT, EXEC);
     expect(sleeps).toEqual([4500]); // 3 s asked, plus random() = 0.5 of another 3 s
+  });
+
+  test("waits at least the first backoff step on a Retry-After of a millisecond", async () => {
+    replies.push(serviceError(429, "TooManyRequests", "slow down", { "retry-after": "0.001" }), execution());
+    const { client, sleeps } = setUp();
+    await client.getQueryExecution(PROJECT, EXEC);
+    expect(sleeps).toEqual([1500]); // 1 s, the first step, plus random() = 0.5 of it
+  });
+
+  test("stops at maxAttemptsWithRetryAfter while the service keeps sending Retry-After", async () => {
+    replies.push(...Array.from({ length: 6 }, () => serviceError(429, "TooManyRequests", "slow down", { "retry-after": "0.001" })));
+    const { client, lines } = setUp({ retry: { maxAttempts: 2, maxAttemptsWithRetryAfter: 4 } });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(seen).toHaveLength(4);
+    expect(e.details.attempts).toBe(4);
+    expect(lines.at(-1)).toMatchObject({ event: "give-up", reason: "all 4 attempts used (maxAttemptsWithRetryAfter)" });
   });
 
   test("honours Retry-After as an HTTP-date", async () => {
@@ -339,7 +421,7 @@ describe("retries", () => {
     await rejection(client.getQueryExecution(PROJECT, EXEC));
     expect(lines).toEqual([
       expect.objectContaining({ event: "attempt", operation: "GetQueryExecution", method: "GET", path: EXEC_PATH, attempt: 1, status: 503, code: "ServiceUnavailable", opcRequestId: "srv-503" }),
-      { event: "retry", operation: "GetQueryExecution", attempt: 1, delayMs: 500, reason: "503 ServiceUnavailable" },
+      { event: "retry", operation: "GetQueryExecution", attempt: 1, maxAttempts: 8, delayMs: 500, reason: "503 ServiceUnavailable", detail: "ServiceUnavailable happened" },
       expect.objectContaining({ event: "attempt", attempt: 2, status: 404 }),
       { event: "give-up", operation: "GetQueryExecution", attempt: 2, reason: "404 NotAuthorizedOrNotFound is not retried" },
     ]);
@@ -363,6 +445,16 @@ describe("cancelQueryExecution", () => {
       "content-type": "application/json",
       "x-content-sha256": EMPTY_SHA256,
     });
+  });
+
+  test("does not take a proxy's 200 text/html for the documented 202, and does not retry it", async () => {
+    replies.push(json(200, "<html>Welcome to the proxy</html>", { "content-type": "text/html" }), accepted);
+    const { client } = setUp();
+    const e = await rejection(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "tok-1" }));
+    expect(e.details).toMatchObject({ kind: "Malformed", status: 200, code: "UnexpectedStatus", retryable: false, attempts: 1 });
+    expect(e.message).toContain('"CancelQueryExecution answers 202; got 200 with text/html"');
+    expect(e.details.nextStep).toMatch(/The cancel was not recorded; the next run looks at the execution again/);
+    expect(seen).toHaveLength(1);
   });
 
   test("sends no if-match or token when none is given", async () => {
@@ -553,6 +645,63 @@ describe("errors", () => {
       expect(everything).not.toContain(secret);
     }
     expect(e.details.nextStep).toMatch(/fingerprint .* clock/);
+  });
+
+  /** A reply that puts the request's own authorization header wherever `place` says. */
+  const echo = (place: (authorization: string) => { code: string; message: string; requestId: string; status?: number }): Reply => (req, res) => {
+    const { code, message, requestId, status = 401 } = place(String(req.headers.authorization));
+    res.writeHead(status, { "content-type": "application/json", "opc-request-id": requestId });
+    res.end(status === 202 ? "" : JSON.stringify({ code, message }));
+  };
+  const secretsOf = (authorization: string) => [
+    authorization,
+    /signature="([^"]+)"/.exec(authorization)![1]!,
+    /keyId="([^"]+)"/.exec(authorization)![1]!,
+  ];
+
+  test("never carry a signature or keyId the service echoes in its code, message or opc-request-id", async () => {
+    replies.push(echo((a) => ({ code: a.slice(0, 255), message: `Rejected ${a}`, requestId: a })));
+    const { client, lines } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    const everything = [e.message, String(e), JSON.stringify(e), inspect(e, { depth: 10, showHidden: true }), JSON.stringify(lines)].join("\n");
+    for (const secret of secretsOf(String(seen[0]?.headers.authorization))) expect(everything).not.toContain(secret);
+    expect(e.details.serviceMessage).toMatch(/^Rejected Signature \[redacted\]/);
+  });
+
+  test("keep no echoed signature in the opc-request-id of an accepted cancel", async () => {
+    replies.push(echo((a) => ({ code: "", message: "", requestId: `A1/${a}`, status: 202 })));
+    const { client } = setUp();
+    const result = await client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "t" });
+    for (const secret of secretsOf(String(seen[0]?.headers.authorization))) expect(result.opcRequestId).not.toContain(secret);
+    expect(result.opcRequestId.length).toBeLessThanOrEqual(256);
+  });
+
+  test("bound a 5 MB code and message to the documented 255 and 1024 characters", async () => {
+    replies.push(serviceError(500, "C".repeat(5_000_000), "M".repeat(5_000_000)));
+    const { client, lines } = setUp({ retry: { maxAttempts: 1 } });
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details.code).toBe(`${"C".repeat(255)}…`);
+    expect(e.details.serviceMessage).toBe(`${"M".repeat(1024)}…`);
+    expect(e.message.length).toBeLessThan(2000);
+    expect(JSON.stringify(lines).length).toBeLessThan(3000);
+  });
+
+  test("report a service etag too long to send back as Malformed, not as a bad ifMatch", async () => {
+    replies.push(execution("IN_PROGRESS", "e".repeat(300)));
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details).toMatchObject({ kind: "Malformed", status: 200, code: "MalformedResponse" });
+    expect(e.message).toContain("the etag header cannot be sent back as if-match (1..255 characters expected; got 300)");
+    expect(e.message).not.toContain("ifMatch");
+  });
+
+  test("report a 5 MB lifecycleState as Malformed, naming its length only", async () => {
+    replies.push(json(200, { id: EXEC, lifecycleState: "S".repeat(5_000_000) }, { etag: "e" }));
+    const { client } = setUp();
+    const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
+    expect(e.details.kind).toBe("Malformed");
+    expect(e.message).toContain("the body.lifecycleState is 5000000 characters; 1..255 expected");
+    expect(e.message.length).toBeLessThan(2000);
   });
 
   test("still give the status when an error body is not JSON", async () => {

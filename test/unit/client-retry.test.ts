@@ -1,8 +1,8 @@
 import { ConfigurationError } from "../../provider/client/errors";
-import { classify, DEFAULT_RETRY_POLICY, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "../../provider/client/retry";
+import { classify, DEFAULT_RETRY_POLICY, lastingNetworkFailure, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "../../provider/client/retry";
 import type { RetryPolicy } from "../../provider/client/types";
 
-const policy: RetryPolicy = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 30000, totalBudgetMs: 120000 };
+const policy: RetryPolicy = { maxAttempts: 8, maxAttemptsWithRetryAfter: 100, baseDelayMs: 1000, maxDelayMs: 30000, totalBudgetMs: 120000 };
 const max = () => 1;
 const half = () => 0.5;
 
@@ -41,6 +41,18 @@ describe("nextDelayMs", () => {
     expect(stopReason({ attempt: 8, retryAfterMs: 1000, elapsedMs: 0, policy })).toBeUndefined();
     expect(nextDelayMs({ attempt: 20, retryAfterMs: 1000, elapsedMs: 0, policy, random: () => 0 })).toBe(1000);
     expect(nextDelayMs({ attempt: 20, retryAfterMs: 1000, elapsedMs: 120000, policy, random: () => 0 })).toBeUndefined();
+  });
+
+  test("waits at least the first backoff step when Retry-After asks for less", () => {
+    expect(nextDelayMs({ attempt: 1, retryAfterMs: 1, elapsedMs: 0, policy, random: () => 0 })).toBe(1000);
+    expect(nextDelayMs({ attempt: 1, retryAfterMs: 1, elapsedMs: 0, policy, random: half })).toBe(1500);
+    expect(nextDelayMs({ attempt: 1, retryAfterMs: 999, elapsedMs: 0, policy: { ...policy, baseDelayMs: 5 }, random: () => 0 })).toBe(999);
+  });
+
+  test("stops at maxAttemptsWithRetryAfter attempts however often Retry-After comes", () => {
+    expect(nextDelayMs({ attempt: 99, retryAfterMs: 1000, elapsedMs: 0, policy, random: () => 0 })).toBe(1000);
+    expect(nextDelayMs({ attempt: 100, retryAfterMs: 1000, elapsedMs: 0, policy, random: () => 0 })).toBeUndefined();
+    expect(stopReason({ attempt: 100, retryAfterMs: 1000, elapsedMs: 0, policy })).toBe("all 100 attempts used (maxAttemptsWithRetryAfter)");
   });
 
   test("clips a wait to the budget left", () => {
@@ -117,9 +129,22 @@ describe("classify", () => {
     expect(classify(status, code)).toEqual({ kind, retryable: false });
   });
 
-  test("retries failures without a response", () => {
-    expect(classify(undefined, "ECONNRESET")).toEqual({ kind: "Network", retryable: true });
+  test("retries failures without a response that may heal", () => {
+    for (const code of ["ECONNRESET", "ECONNREFUSED", "EAI_AGAIN", "EPIPE"]) {
+      expect([code, classify(undefined, code)]).toEqual([code, { kind: "Network", retryable: true }]);
+    }
     expect(classify(undefined, "Timeout")).toEqual({ kind: "Timeout", retryable: true });
+  });
+
+  test.each([
+    ["ENOTFOUND", /host name does not exist/],
+    ["DEPTH_ZERO_SELF_SIGNED_CERT", /TLS certificate is not trusted/],
+    ["ERR_TLS_CERT_ALTNAME_INVALID", /TLS certificate is not trusted/],
+    ["ERR_SSL_WRONG_VERSION_NUMBER", /does not speak TLS on that port/],
+    ["HPE_INVALID_CONSTANT", /does not answer in HTTP/],
+  ])("does not retry %s, which cannot heal within the budget, and says what to do", (code, step) => {
+    expect(classify(undefined, code)).toEqual({ kind: "Network", retryable: false });
+    expect(lastingNetworkFailure(code)).toMatch(step);
   });
 });
 
@@ -132,5 +157,6 @@ describe("resolveRetryPolicy", () => {
   test("names the setting of a bad value", () => {
     expect(() => resolveRetryPolicy({ maxAttempts: 0 })).toThrow(expect.objectContaining({ setting: "retry.maxAttempts" }));
     expect(() => resolveRetryPolicy({ totalBudgetMs: -1 })).toThrow(ConfigurationError);
+    expect(() => resolveRetryPolicy({ maxAttemptsWithRetryAfter: 0.5 })).toThrow(expect.objectContaining({ setting: "retry.maxAttemptsWithRetryAfter" }));
   });
 });

@@ -30,6 +30,12 @@ describe("validateId", () => {
     expect(() => validateId("queryExecutionId", "a\u0085")).toThrow(InvalidArgumentError);
   });
 
+  test("rejects a lone surrogate, which has no UTF-8 form, naming the argument", () => {
+    expect(reasonOf(() => validateId("projectId", "p\udc00"))).toBe("a lone UTF-16 surrogate U+DC00 at index 1 is not Unicode and cannot be sent");
+    expect(validateId("projectId", "p\ud83d\ude00")).toBe("p😀");
+    expect(() => validateListFilters({ name: "n\ud800" })).toThrow(expect.objectContaining({ argument: "name" }));
+  });
+
   test("rejects dot segments, which a URL parser would collapse", () => {
     expect(() => validateId("projectId", "..")).toThrow(/not an id/);
     expect(() => validateId("projectId", ".")).toThrow(InvalidArgumentError);

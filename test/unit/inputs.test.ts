@@ -88,6 +88,65 @@ describe("normaliseInputs", () => {
     expect(inputs.auth).toBe(UNKNOWN);
   });
 
+  test("accepts the OCI CLI spellings of auth and stores our names for them", () => {
+    for (const [spelling, kind] of [["api_key", "ApiKey"], ["instance_principal", "InstancePrincipal"], ["OKE_WORKLOAD_IDENTITY", "OKEWorkloadIdentity"], ["ApiKey", "ApiKey"]]) {
+      const { inputs, failures } = normaliseInputs({ ...valid, auth: spelling });
+      expect([spelling, failures, inputs.auth]).toEqual([spelling, [], kind]);
+    }
+  });
+
+  test("refuses an auth kind that is neither ours nor the OCI CLI's, listing both", () => {
+    const { failures } = normaliseInputs({ ...valid, auth: "Password" });
+    expect(failures).toEqual([{ property: "auth", reason: expect.stringMatching(/^one of ApiKey, .*OKEWorkloadIdentity \(or the OCI CLI spellings api_key, .*\) expected; got "Password"$/) }]);
+  });
+
+  test("refuses triggers nested deeper than 32 levels, which would overflow the stack when hashed", () => {
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 3000; i++) deep = [deep];
+    const { failures } = normaliseInputs({ ...valid, triggers: [deep] });
+    expect(failures).toEqual([{ property: "triggers", reason: expect.stringMatching(/^nested deeper than 32 levels at triggers(\[0\]){33}$/) }]);
+  });
+
+  test.each([
+    ["undefined", [1, { a: undefined }], "triggers[1].a is undefined, not a JSON value"],
+    ["NaN", [NaN], "triggers[0] is NaN, which JSON cannot hold"],
+    ["a Date", [{ at: new Date(0) }], "triggers[0].at is a Date, not a JSON value"],
+    ["a function", [() => 1], "triggers[0] is a function, not a JSON value"],
+    ["a bigint", [1n], "triggers[0] is bigint, not a JSON value"],
+  ])("refuses a trigger that holds %s, saying where", (_what, triggers, reason) => {
+    expect(normaliseInputs({ ...valid, triggers }).failures).toEqual([{ property: "triggers", reason }]);
+  });
+
+  test("accepts JSON triggers up to 32 KiB and refuses larger ones", () => {
+    expect(normaliseInputs({ ...valid, triggers: ["x".repeat(32 * 1024 - 4)] }).failures).toEqual([]); // ["…"] is 32768 characters
+    expect(normaliseInputs({ ...valid, triggers: [{ a: [true, null, 1.5], b: Object.create(null) }] }).failures).toEqual([]);
+    expect(normaliseInputs({ ...valid, triggers: ["x".repeat(32 * 1024)] }).failures).toEqual([
+      { property: "triggers", reason: "at most 32768 characters as JSON expected; got 32772" },
+    ]);
+  });
+
+  test("refuses an id with a lone surrogate, naming the property instead of failing later with a URIError", () => {
+    expect(normaliseInputs({ ...valid, queryExecutionId: "qe-\ud800-1" }).failures).toEqual([
+      { property: "queryExecutionId", reason: "a lone UTF-16 surrogate U+D800 at index 3 is not Unicode and cannot be sent" },
+    ]);
+    expect(normaliseInputs({ ...valid, queryExecutionId: "qe-😀" }).failures).toEqual([]);
+  });
+
+  test.each([
+    ["region", 64],
+    ["profile", 255],
+    ["configFile", 4096],
+    ["endpoint", 2048],
+  ])("bounds %s to %i characters and never echoes a 10 MB value", (property, limit) => {
+    const { failures } = normaliseInputs({ ...valid, [property]: "x".repeat(10_000_000) });
+    expect(failures).toEqual([{ property, reason: `at most ${limit} characters expected; got 10000000` }]);
+  });
+
+  test("quotes at most 64 characters of a long bad choice", () => {
+    const { failures } = normaliseInputs({ ...valid, onNotFound: "y".repeat(10_000_000) });
+    expect(failures[0]!.reason).toBe(`one of "fail", "succeed" expected; got "${"y".repeat(64)}"… (10000000 characters)`);
+  });
+
   test("refuses credentials inside an endpoint URL", () => {
     const { failures } = normaliseInputs({ ...valid, endpoint: "https://user:secret@example.com" });
     expect(failures).toEqual([{ property: "endpoint", reason: "credentials in the URL are not allowed" }]);

@@ -43,6 +43,10 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
 
+  const release = () => {
+    hold = undefined;
+    held.splice(0).forEach((send) => send());
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     holdAnswers(match) {
@@ -51,12 +55,9 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
     heldAnswer() {
       return held.length > 0 ? Promise.resolve() : new Promise((resolve) => onHeld.push(resolve));
     },
-    release() {
-      hold = undefined;
-      held.splice(0).forEach((send) => send());
-    },
+    release,
     async close() {
-      this.release();
+      release();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
