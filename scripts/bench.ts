@@ -20,7 +20,7 @@ import {
 } from "oci-common";
 import { implementation, resetProviderState, setLogSink } from "../provider/implementation.js";
 import { cancellationProvider } from "../provider/provider.js";
-import { serializeProvider, startPlugin } from "../test/engine/harness/plugin.js";
+import { serializeProvider, startPlugin } from "../plugin-harness/index.js";
 import { barChart } from "./lib/chart.js";
 import type { RateLimitSpec } from "../emulator/index.js";
 import type { StartAnswer, Summary } from "./lib/emulator-child.js";

@@ -5,7 +5,7 @@
 
 import { startEmulator } from "../../emulator/index.js";
 import { cancellationProvider } from "../../provider/provider.js";
-import { serializeProvider } from "../../test/engine/harness/plugin.js";
+import { serializeProvider } from "../../plugin-harness/index.js";
 import { PluginHost } from "./plugin-host.js";
 import { runPool, since } from "./pool.js";
 import { seededRandom, between } from "./random.js";

@@ -1,5 +1,5 @@
 // The provider's behaviour table, row by row, against the emulator. These call the installed
-// implementation the trampoline forwards to; test/engine drives the same through the real plugin.
+// implementation the trampoline forwards to; test/plugin drives the same through the real plugin.
 
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
 import {

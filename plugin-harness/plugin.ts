@@ -1,5 +1,5 @@
-// Plugin level: the SDK's real dynamic-provider plugin, spawned and called over gRPC exactly as the Pulumi
-// engine does (the engine runs it through the `pulumi-resource-pulumi-nodejs` shim, which only resolves
+// The SDK's real dynamic-provider plugin, spawned and called over gRPC as the Pulumi engine does (the
+// engine runs it through the `pulumi-resource-pulumi-nodejs` shim, which only resolves
 // `@pulumi/pulumi/cmd/dynamic-provider` from the program's directory and runs it with node).
 //
 // Every CRUD call carries the serialized provider in `__provider`; the plugin rebuilds and caches the
@@ -8,11 +8,11 @@ import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Any } from "google-protobuf/google/protobuf/any_pb.js";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb.js";
+import type { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
 import * as plugproto from "@pulumi/pulumi/proto/plugin_pb.js";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb.js";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb.js";
 import * as statusproto from "@pulumi/pulumi/proto/status_pb.js";
-import { GRPC_OPTIONS, engineService, pluginLineToLog, startGrpcServer, type GrpcServer, type LogEntry } from "./grpc-server.js";
 import { readLines, spawnGroup, type GroupProcess } from "./process-group.js";
 import { fromStruct, toStruct, type JsonObject } from "./wire.js";
 
@@ -25,16 +25,16 @@ export interface StartPluginOptions {
   config?: Record<string, string>;
   /** Extra environment; `undefined` removes a variable. The harness's own environment is inherited. */
   env?: Record<string, string | undefined>;
-  /** Each stdout line after the port line. */
-  onStdout?: (line: string) => void;
-  /** Each stderr line. */
-  onStderr?: (line: string) => void;
-  /** Engine address handed to the plugin. Default: an in-process Engine server owned by this plugin. */
-  engineAddress?: string;
-  /** Default: the `node` running the harness. */
-  nodePath?: string;
-  /** How long to wait for the port line. Default 30000 ms. */
-  startTimeoutMs?: number;
+}
+
+/** A line the plugin printed after its port line, as the engine would show it. */
+export interface LogEntry {
+  /** `infoerr` is plugin stderr the engine shows as information. */
+  severity: "debug" | "info" | "infoerr" | "warning" | "error";
+  message: string;
+  /** Always "": the plugin's lines name no resource. */
+  urn: string;
+  source: "stdout" | "stderr";
 }
 
 export interface PluginInfo {
@@ -97,41 +97,23 @@ export interface PluginCall {
 
 export interface Plugin {
   readonly pid: number;
-  /** The provider's gRPC address, 127.0.0.1:port. */
-  readonly address: string;
-  /** The engine address passed on the command line. */
-  readonly engineAddress: string;
   /** Everything printed to stdout, the port line included. */
   readonly stdout: string;
   readonly stderr: string;
-  /** Log RPCs to an owned engine server, and each later stdout/stderr line as the engine would show it. */
+  /** Each stdout line after the port line, and each stderr line. */
   readonly logs: LogEntry[];
   readonly calls: PluginCall[];
-  /** Resolves when the plugin's main process has exited. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   getPluginInfo(): Promise<PluginInfo>;
-  /** `variables` and `args` use full `namespace:key` names; `args` defaults to `variables`. */
-  configure(variables: Record<string, string>, args?: Record<string, unknown>): Promise<ConfigureResult>;
+  /** Stack config with full `namespace:key` names, sent as both `variables` and `args`. */
+  configure(variables: Record<string, string>): Promise<ConfigureResult>;
   check(urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<CheckResult>;
   /** `olds` are the old OUTPUTS, as the engine sends them. */
-  diff(
-    id: string,
-    urn: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-    options?: { oldInputs?: Record<string, unknown>; ignoreChanges?: string[] },
-  ): Promise<DiffResult>;
-  create(urn: string, props: Record<string, unknown>, options?: { preview?: boolean; timeoutSeconds?: number }): Promise<CreateResult>;
-  /** `props` are the old outputs; `inputs` the old inputs (the plugin only uses them when `props` is empty). */
-  read(id: string, urn: string, props: Record<string, unknown>, inputs?: Record<string, unknown>): Promise<ReadResult>;
-  update(
-    id: string,
-    urn: string,
-    olds: Record<string, unknown>,
-    news: Record<string, unknown>,
-    options?: { oldInputs?: Record<string, unknown>; preview?: boolean; timeoutSeconds?: number },
-  ): Promise<UpdateResult>;
-  delete(id: string, urn: string, props: Record<string, unknown>, options?: { oldInputs?: Record<string, unknown> }): Promise<void>;
+  diff(id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<DiffResult>;
+  create(urn: string, props: Record<string, unknown>): Promise<CreateResult>;
+  /** `props` are the old outputs, as on a refresh. */
+  read(id: string, urn: string, props: Record<string, unknown>): Promise<ReadResult>;
+  update(id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<UpdateResult>;
+  delete(id: string, urn: string, props: Record<string, unknown>): Promise<void>;
   /** Kills the plugin's whole process group and closes the clients and servers. Idempotent. */
   stop(): Promise<void>;
 }
@@ -165,14 +147,26 @@ export class PluginError extends Error {
 }
 
 const PROVIDER_SCRIPT = "@pulumi/pulumi/cmd/dynamic-provider/index.js";
+const START_TIMEOUT_MS = 30_000;
+/** The SDK raises gRPC's 4 MB default; do the same so large provider texts pass. */
+const GRPC_OPTIONS: grpc.ChannelOptions = {
+  "grpc.max_receive_message_length": 400 * 1024 * 1024,
+  "grpc.max_send_message_length": 400 * 1024 * 1024,
+};
+/**
+ * The plugin insists on an engine address as its argument but never connects to it (SDK 3.270,
+ * cmd/dynamic-provider main): `pulumi.log` in provider code prints to stdout instead
+ * (pulumi/pulumi#6065). So no engine is served; this stands in for its address.
+ */
+const NO_ENGINE = "127.0.0.1:0";
 
 /** Resolves the dynamic-provider script from `cwd`, as the shim's `require.resolve` does. */
-export function resolveDynamicProviderScript(cwd: string): string {
+function resolveDynamicProviderScript(cwd: string): string {
   return require.resolve(PROVIDER_SCRIPT, { paths: [cwd] });
 }
 
 /** Environment variables the engine's languages hosts and plugins are started with; inherited ones would leak in. */
-export function cleanEnvironment(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+function cleanEnvironment(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (/^PULUMI_(NODEJS_|CONFIG|PROJECT$|STACK$|ORGANIZATION$|DRY_RUN$)/.test(k)) continue;
@@ -189,24 +183,13 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
   const cwd = path.resolve(options.cwd);
   const project = options.project ?? "project";
   const logs: LogEntry[] = [];
-  let engine: GrpcServer | undefined;
-  if (options.engineAddress === undefined) {
-    engine = await startGrpcServer([engineService({ onLog: (e) => logs.push(e), rootUrn: "" })]);
-  }
-  const engineAddress = options.engineAddress ?? engine!.address;
   const env = cleanEnvironment({
     PULUMI_NODEJS_PROJECT: project,
     PULUMI_PROJECT: project,
     PULUMI_CONFIG: JSON.stringify(options.config ?? {}),
     ...options.env,
   });
-  let proc: GroupProcess;
-  try {
-    proc = spawnGroup(options.nodePath ?? process.execPath, [resolveDynamicProviderScript(cwd), engineAddress], { cwd, env });
-  } catch (e) {
-    await engine?.close();
-    throw e;
-  }
+  const proc: GroupProcess = spawnGroup(process.execPath, [resolveDynamicProviderScript(cwd), NO_ENGINE], { cwd, env });
   let stdout = "";
   let stderr = "";
   let port: ((p: string) => void) | undefined;
@@ -220,12 +203,10 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
       return;
     }
     logs.push(pluginLineToLog(line, "stdout"));
-    options.onStdout?.(line);
   });
   readLines(proc.child.stderr!, (line) => {
     stderr += line + "\n";
     logs.push(pluginLineToLog(line, "stderr"));
-    options.onStderr?.(line);
   });
 
   let client: provrpc.ResourceProviderClient | undefined;
@@ -234,12 +215,11 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
     stopping ??= (async () => {
       client?.close();
       await proc.kill();
-      await engine?.close();
     })();
     return stopping;
   };
 
-  const timeoutMs = options.startTimeoutMs ?? 30000;
+  const timeoutMs = START_TIMEOUT_MS;
   let timer: NodeJS.Timeout | undefined;
   const first = await Promise.race([
     portLine.then((line) => ({ line })),
@@ -287,8 +267,6 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
 
   return {
     pid: proc.pid,
-    address,
-    engineAddress,
     get stdout() {
       return stdout;
     },
@@ -297,18 +275,17 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
     },
     logs,
     calls,
-    exited: proc.closed,
 
     async getPluginInfo() {
       const res = await unary<Empty, plugproto.PluginInfo>("getPluginInfo", "", new Empty());
       return { version: res.getVersion() };
     },
 
-    async configure(variables, args) {
+    async configure(variables) {
       const req = new provproto.ConfigureRequest();
       const vars = req.getVariablesMap();
       for (const [k, v] of Object.entries(variables)) vars.set(k, v);
-      req.setArgs(toStruct(args ?? variables, "configure args"));
+      req.setArgs(toStruct(variables, "configure args"));
       req.setAcceptsecrets(true);
       req.setAcceptresources(true);
       req.setSendsOldInputs(true);
@@ -334,14 +311,8 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
       };
     },
 
-    async diff(id, urn, olds, news, opts = {}) {
-      const req = new provproto.DiffRequest();
-      setNameAndType(req, urn);
-      req.setId(id);
-      req.setOlds(toStruct(olds, "olds"));
-      req.setNews(toStruct(news, "news"));
-      req.setOldInputs(toStruct(opts.oldInputs ?? {}, "oldInputs"));
-      req.setIgnorechangesList(opts.ignoreChanges ?? []);
+    async diff(id, urn, olds, news) {
+      const req = change(new provproto.DiffRequest(), id, urn, olds, news);
       const res = await unary<provproto.DiffRequest, provproto.DiffResponse>("diff", urn, req);
       const changes = res.getChanges();
       return {
@@ -358,47 +329,36 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
       };
     },
 
-    async create(urn, props, opts = {}) {
+    async create(urn, props) {
       const req = new provproto.CreateRequest();
       setNameAndType(req, urn);
       req.setProperties(toStruct(props, "properties"));
-      req.setPreview(opts.preview ?? false);
-      req.setTimeout(opts.timeoutSeconds ?? 0);
       const res = await unary<provproto.CreateRequest, provproto.CreateResponse>("create", urn, req);
       return { id: res.getId(), properties: fromStruct(res.getProperties()) };
     },
 
-    async read(id, urn, props, inputs) {
+    async read(id, urn, props) {
       const req = new provproto.ReadRequest();
       setNameAndType(req, urn);
       req.setId(id);
       req.setProperties(toStruct(props, "properties"));
-      if (inputs) req.setInputs(toStruct(inputs, "inputs"));
       const res = await unary<provproto.ReadRequest, provproto.ReadResponse>("read", urn, req);
       const result: ReadResult = { id: res.getId(), properties: fromStruct(res.getProperties()) };
       if (res.hasInputs()) result.inputs = fromStruct(res.getInputs());
       return result;
     },
 
-    async update(id, urn, olds, news, opts = {}) {
-      const req = new provproto.UpdateRequest();
-      setNameAndType(req, urn);
-      req.setId(id);
-      req.setOlds(toStruct(olds, "olds"));
-      req.setNews(toStruct(news, "news"));
-      req.setOldInputs(toStruct(opts.oldInputs ?? {}, "oldInputs"));
-      req.setPreview(opts.preview ?? false);
-      req.setTimeout(opts.timeoutSeconds ?? 0);
+    async update(id, urn, olds, news) {
+      const req = change(new provproto.UpdateRequest(), id, urn, olds, news);
       const res = await unary<provproto.UpdateRequest, provproto.UpdateResponse>("update", urn, req);
       return { properties: fromStruct(res.getProperties()) };
     },
 
-    async delete(id, urn, props, opts = {}) {
+    async delete(id, urn, props) {
       const req = new provproto.DeleteRequest();
       setNameAndType(req, urn);
       req.setId(id);
       req.setProperties(toStruct(props, "properties"));
-      req.setOldInputs(toStruct(opts.oldInputs ?? {}, "oldInputs"));
       await unary<provproto.DeleteRequest, Empty>("delete", urn, req);
     },
 
@@ -406,7 +366,35 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
   };
 }
 
-function setNameAndType(req: { setName(v: string): unknown; setType(v: string): unknown; setUrn(v: string): unknown }, urn: string): void {
+/**
+ * The plugin's stdout and stderr as the engine shows them: `pulumi.log.info` in provider code prints
+ * "info: [runtime] msg" to stdout, warn and error print to stderr, and the engine passes plugin
+ * output through (pulumi/pulumi#18253).
+ */
+function pluginLineToLog(line: string, source: "stdout" | "stderr"): LogEntry {
+  const m = /^(info|warning|error|debug): \[runtime\] (.*)$/s.exec(line);
+  if (m) return { severity: m[1] as LogEntry["severity"], message: m[2]!, urn: "", source };
+  return { severity: source === "stdout" ? "info" : "infoerr", message: line, urn: "", source };
+}
+
+/** Diff and Update: about resource `id`, from its old outputs to its new inputs. */
+function change<T extends NamedRequest & { setId(v: string): unknown; setOlds(v: Struct): unknown; setNews(v: Struct): unknown }>(
+  req: T,
+  id: string,
+  urn: string,
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+): T {
+  setNameAndType(req, urn);
+  req.setId(id);
+  req.setOlds(toStruct(olds, "olds"));
+  req.setNews(toStruct(news, "news"));
+  return req;
+}
+
+type NamedRequest = { setName(v: string): unknown; setType(v: string): unknown; setUrn(v: string): unknown };
+
+function setNameAndType(req: NamedRequest, urn: string): void {
   req.setUrn(urn);
   const parts = urn.split("::");
   if (parts.length >= 4) {

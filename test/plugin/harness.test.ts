@@ -1,14 +1,13 @@
-// Self-tests of the plugin-level harness: the SDK's real dynamic-provider plugin, driven over gRPC.
+// Self-tests of plugin-harness/: the SDK's real dynamic-provider plugin, driven over gRPC, with a
+// fixture provider whose every call leaves a line in a journal file.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PluginError, serializeProvider, startPlugin, type Plugin } from "./harness/plugin.js";
-import { groupAlive } from "./harness/process-group.js";
-import { UNKNOWN } from "./harness/wire.js";
+import { groupAlive, PluginError, serializeProvider, startPlugin, UNKNOWN, type Plugin } from "../../plugin-harness/index.js";
 
-const fixture = path.join(__dirname, "fixtures", "journal");
+const fixture = path.join(__dirname, "fixtures");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { provider } = require(path.join(fixture, "provider.js")) as { provider: object };
+const { provider } = require(path.join(fixture, "journal-provider.js")) as { provider: object };
 
 const urn = (name: string) => `urn:pulumi:dev::journal::pulumi-nodejs:dynamic:Resource::${name}`;
 const readJournal = (store: string) =>

@@ -1,16 +1,11 @@
-// Plain JavaScript values <-> google.protobuf.Struct, and the magic strings the Pulumi wire format uses.
-// The values here are copied from @pulumi/pulumi/runtime/rpc.js; they are part of the protocol, not of the SDK.
-import { ListValue, Struct, Value } from "google-protobuf/google/protobuf/struct_pb.js";
+// Plain JavaScript values <-> google.protobuf.Struct, as properties cross the provider protocol.
+import { Struct } from "google-protobuf/google/protobuf/struct_pb.js";
 
-/** The string the engine sends in place of a value that is not known yet (preview only). */
+/**
+ * The string the engine sends in place of a value that is not known yet (preview only). Copied from
+ * @pulumi/pulumi/runtime/rpc.js: it is part of the protocol, not of the SDK.
+ */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** The key whose value says which special object an object stands for. */
-export const SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-export const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
-export const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
-export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
-export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 
 /** A JSON value, as it crosses a Struct. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -34,7 +29,7 @@ export function fromStruct(struct: Struct | undefined): JsonObject {
   return struct ? (struct.toJavaScript() as JsonObject) : {};
 }
 
-export function toJson(value: unknown, path: string): JsonValue {
+function toJson(value: unknown, path: string): JsonValue {
   if (value === null || typeof value === "string" || typeof value === "boolean") {
     return value;
   }
@@ -70,4 +65,3 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-export { ListValue, Struct, Value };

@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { cancellationProvider } from "../../provider/provider";
 import { rejection } from "../helpers/rejection";
 import { withEmulator } from "../helpers/with-emulator";
-import { serializeProvider, startPlugin, PluginError, type Plugin } from "./harness/plugin";
+import { serializeProvider, startPlugin, PluginError, type Plugin } from "../../plugin-harness/index";
 
 const ROOT = path.resolve(__dirname, "../..");
 const URN = "urn:pulumi:test::scenario::pulumi-nodejs:dynamic/oci-query-service:QueryExecutionCancellation::c";
@@ -99,7 +99,8 @@ test("a create interrupted after the POST (plugin killed), run again in a new pl
     });
     expect(emu.requests("CancelQueryExecution")).toHaveLength(1);
     expect(emu.effectiveCancels(id)).toBe(1);
-  });
+    // CANCELING outlasts the re-run however loaded the machine, so the re-run finds the cancel under way.
+  }, { cancelDelayMs: 600_000 });
 });
 
 test("a wait that times out is reported as created-but-failed-to-initialise, so the engine keeps the record", async () => {
