@@ -6,9 +6,10 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { killTree, processTree } from "../../../scripts/lib/process-tree";
 import { findPulumiCli, pulumiEnv, ROOT } from "../../../scripts/lib/pulumi-cli";
 
 export const PASSPHRASE = "correct horse battery staple";
@@ -40,29 +41,6 @@ export interface RunningCli {
   processes(): number[];
   /** Everything printed so far. */
   output(): string;
-}
-
-/** The pids of a process's descendants, from /proc (Linux). */
-function descendants(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // The fields after the command name, which is in parentheses and may hold spaces.
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  for (let queue = [pid]; queue.length > 0; ) {
-    const next = children.get(queue.shift()!) ?? [];
-    found.push(...next);
-    queue.push(...next);
-  }
-  return found;
 }
 
 export function kill(pid: number, signal: NodeJS.Signals): void {
@@ -137,11 +115,9 @@ export class CliStack {
       signal(signal) {
         kill(-child.pid!, signal);
       },
-      processes: () => descendants(child.pid!),
+      processes: () => processTree(child.pid!).slice(1),
       killAll() {
-        // Stop the parent first so it cannot start anything new, then everything below it.
-        kill(child.pid!, "SIGSTOP");
-        for (const pid of [child.pid!, ...descendants(child.pid!)]) kill(pid, "SIGKILL");
+        killTree(child.pid!);
       },
     };
   }
