@@ -99,7 +99,7 @@ test("a create interrupted after the POST (plugin killed), run again in a new pl
     });
     expect(emu.requests("CancelQueryExecution")).toHaveLength(1);
     expect(emu.effectiveCancels(id)).toBe(1);
-  });
+  }, { cancelDelayMs: 3_600_000 }); // CANCELING until the re-run has looked, however slow the machine
 });
 
 test("a wait that times out is reported as created-but-failed-to-initialise, so the engine keeps the record", async () => {

@@ -25,9 +25,12 @@ describe("serialized provider", () => {
 
   test("deserialized as the plugin does, reaches the installed implementation by package name", async () => {
     const provider = requireFromString(await serialized()).handler() as pulumi.dynamic.ResourceProvider;
-    const check = await provider.check!({}, { projectId: "p", queryExecutionId: "q", waitTimeoutSeconds: 5 });
+    // A federated auth kind: check's connection rules need an endpoint but read no local credentials.
+    const connection = { endpoint: "https://qs.example.com", auth: "InstancePrincipal" };
+    const check = await provider.check!({}, { projectId: "p", queryExecutionId: "q", waitTimeoutSeconds: 5, ...connection });
     expect(check).toEqual({
       inputs: {
+        ...connection,
         projectId: "p",
         queryExecutionId: "q",
         triggers: [],
