@@ -28,7 +28,7 @@ import {
   type CancellationInputs,
 } from "./inputs.js";
 import { canonicalJson } from "./retry-token.js";
-import { PACKAGE_VERSION } from "./package-info.js";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
 
 /** Every output of the resource. Never undefined, never a Date: the engine can carry all of it. */
 export interface CancellationOutputs extends CancellationRecord {
@@ -267,21 +267,33 @@ export const implementation: Required<Omit<dynamic.ResourceProvider, "delete">> 
   },
 };
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest =>
+  isRecord(v) && isRecord(v.config) && typeof v.config.get === "function";
+
 /**
- * @internal Routes a call of the trampoline (provider.ts) by its arguments, which the plugin
- * passes as configure(req), check(olds, news), create(inputs), read(id, props); diff and update
- * (id, olds, news) are told apart by the name the trampoline appends.
+ * @internal Routes a call of the trampoline (provider.ts) by the shapes the plugin really sends:
+ * configure({ config }), check(olds, news), create(inputs), read(id, props), and diff or update
+ * (id, olds, news) with the name the trampoline appends. Anything else is refused rather than
+ * guessed at: create, the one call with a side effect, is never a fallback.
  */
-export function routeCall(args: unknown[]): Promise<unknown> {
-  const [first, second, third, name] = args as [unknown, unknown, unknown, unknown];
-  if (args.length === 4 && (name === "diff" || name === "update")) {
-    return implementation[name](first as string, second as Record<string, unknown>, third as Record<string, unknown>);
+export async function routeCall(args: unknown[]): Promise<unknown> {
+  const [first, second, third, name] = args;
+  switch (args.length) {
+    case 1:
+      if (isConfigureRequest(first)) return implementation.configure(first);
+      if (isRecord(first)) return implementation.create(first);
+      break;
+    case 2:
+      if (typeof first === "string" && isRecord(second)) return implementation.read(first, second);
+      if (isRecord(first) && isRecord(second)) return implementation.check(first, second);
+      break;
+    case 4:
+      if ((name === "diff" || name === "update") && typeof first === "string" && isRecord(second) && isRecord(third)) {
+        return implementation[name](first, second, third);
+      }
+      break;
   }
-  if (typeof first === "string") return implementation.read(first, second as Record<string, unknown>);
-  if (second !== null && typeof second === "object") {
-    return implementation.check(first as Record<string, unknown>, second as Record<string, unknown>);
-  }
-  const config = (first as { config?: { get?: unknown } } | undefined)?.config;
-  if (config && typeof config.get === "function") return implementation.configure(first as dynamic.ConfigureRequest);
-  return implementation.create(first as Record<string, unknown>);
+  const shape = args.map((a) => (a === null ? "null" : Array.isArray(a) ? "array" : typeof a)).join(", ");
+  throw new Error(`${PACKAGE_NAME}: unrecognised call (${args.length} arguments: ${shape}); the serialized provider and the installed package may not match.`);
 }

@@ -5,7 +5,6 @@ import type { Emulator, EmulatorCredentials } from "../../emulator/index";
 import {
   implementation,
   resetProviderState,
-  routeCall,
   setLogSink,
   setTestOverrides,
 } from "../../provider/implementation";
@@ -509,13 +508,6 @@ describe("update and check", () => {
       expect(result.failures?.map((f) => f.property)).toEqual(["projectId", "waitTimeoutSeconds"]);
       expect(emu.requests()).toHaveLength(0);
     });
-  });
-
-  test("routes trampoline calls by their arguments", async () => {
-    const checkResult = (await routeCall([{}, { projectId: "p", queryExecutionId: "q" }])) as Props;
-    expect(checkResult.inputs).toMatchObject({ projectId: "p", queryExecutionId: "q" });
-    const diff = (await routeCall(["id", { projectId: "p", queryExecutionId: "q" }, { projectId: "p", queryExecutionId: "q2" }, "diff"])) as Props;
-    expect(diff.replaces).toEqual(["queryExecutionId"]);
   });
 });
 
