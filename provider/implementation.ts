@@ -49,85 +49,6 @@ export interface CancellationOutputs extends CancellationRecord {
   providerVersion: string;
 }
 
-let stackConfig: StackConfig = {};
-const clients = new Map<string, QueryServiceClient>();
-let logLine: (line: string) => void = (line) => {
-  // The plugin's stdout after its first line reaches the user as info messages.
-  process.stdout.write(`${line}\n`);
-};
-
-/** @internal Tests capture progress lines instead of printing them. */
-export function setLogSink(sink: (line: string) => void): void {
-  logLine = sink;
-}
-
-interface TestOverrides {
-  client?: Partial<QueryServiceClientOptions>;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-}
-let overrides: TestOverrides = {};
-
-/** @internal Tests shorten backoff and pin time; production never calls this. */
-export function setTestOverrides(next: TestOverrides): void {
-  overrides = next;
-  resetProviderState(stackConfig);
-}
-
-/** @internal Tests reset the stack config and cached clients between cases. */
-export function resetProviderState(config: StackConfig = {}): void {
-  stackConfig = config;
-  for (const client of clients.values()) client.close();
-  clients.clear();
-}
-
-function clientFor(inputs: CancellationInputs): QueryServiceClient {
-  const options: QueryServiceClientOptions = {
-    ...resolveConnection(inputs, stackConfig, process.env, (path) => readFileSync(path, "utf8")),
-    // A retry is a progress line: a dead endpoint must not mean a minute of silence.
-    logger: (line) => {
-      if (line.event === "retry") logLine(describeRetry(line));
-    },
-    ...overrides.client,
-  };
-  const key = connectionKey(options);
-  let client = clients.get(key);
-  if (!client) {
-    client = new QueryServiceClient(options);
-    clients.set(key, client);
-  }
-  return client;
-}
-
-function depsFor(inputs: CancellationInputs): CancelDeps {
-  return {
-    service: clientFor(inputs),
-    log: (line) => logLine(line),
-    now: overrides.now ?? (() => Date.now()),
-    sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-  };
-}
-
-const CONNECTION_KEYS = ["endpoint", "region", "auth", "configFile", "profile"] as const;
-
-/**
- * Preview runs create's connection rules: the client create would use is built (endpoint,
- * region, auth kind) and its credentials read from disk (config file, profile, key, passphrase),
- * with no request. Skipped while a connection input is still unknown.
- */
-async function connectionFailure(inputs: CancellationInputs): Promise<dynamic.CheckFailure | undefined> {
-  if (CONNECTION_KEYS.some((key) => isUnknown(inputs[key]))) return undefined;
-  try {
-    await clientFor(inputs).checkCredentialsOffline();
-    return undefined;
-  } catch (e) {
-    if (!(e instanceof ConfigurationError)) throw e;
-    // The message often starts with the setting's name already; the engine prints the property before it.
-    const reason = e.message.startsWith(`${e.setting}: `) ? e.message.slice(e.setting.length + 2) : e.message;
-    return { property: e.setting, reason };
-  }
-}
-
 function validInputs(raw: Record<string, unknown>, step: string): CancellationInputs {
   const { inputs, failures } = normaliseInputs(raw);
   if (failures.length > 0) {
@@ -202,70 +123,157 @@ function initFailure(message: string, id: string, outputs: CancellationOutputs):
   return Object.assign(new Error(message), { id, properties: outputs, reasons: [message] });
 }
 
-export const implementation: Required<Omit<dynamic.ResourceProvider, "delete">> = {
-  async configure(req: dynamic.ConfigureRequest): Promise<void> {
-    resetProviderState(readStackConfig((key) => req.config.get(key)));
-  },
+/** What an implementation is built from; each default is what production uses. */
+export interface ImplementationOptions {
+  /** Client options laid over the resolved connection (tests shorten the backoff). @default none */
+  client?: Partial<QueryServiceClientOptions>;
+  /**
+   * Where progress lines go (retries, waits, accepted cancels). @default stdout, which the
+   * plugin shows to the user as info messages after its first line
+   */
+  log?: (line: string) => void;
+  /** Wall-clock time in ms, for timeCancelRequested and the wait's deadline. @default Date.now */
+  now?: () => number;
+  /** How a wait between polls sleeps. @default a timer */
+  sleep?: (ms: number) => Promise<void>;
+}
 
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
-    const { inputs, failures } = normaliseInputs(news);
-    if (failures.length > 0) return { inputs: news, failures };
-    const connection = await connectionFailure(inputs);
-    if (connection) return { inputs: news, failures: [connection] };
-    return { inputs };
-  },
+/** The dynamic provider's methods, with the state they own. */
+export interface Implementation extends Required<Omit<dynamic.ResourceProvider, "delete">> {
+  /** Closes the kept-alive connections of every client this implementation made. */
+  close(): void;
+}
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
-    const replaces: string[] = [];
-    for (const key of REPLACE_KEYS) {
-      if (key === "retryToken") {
-        // The old output is the token used; a new explicit token asks for a new cancel.
-        if (news.retryToken !== undefined && !same(olds.retryToken, news.retryToken)) replaces.push(key);
-        continue;
-      }
-      if (containsUnknown(news[key]) || !same(olds[key], news[key])) replaces.push(key);
-    }
-    if (replaces.length === 0 && hasDrifted(recordFrom(olds))) replaces.push("lifecycleState");
-    const updates = UPDATE_KEYS.filter((key) => isUnknown(news[key]) || !same(olds[key], news[key]));
-    return {
-      changes: replaces.length > 0 || updates.length > 0,
-      replaces,
-      deleteBeforeReplace: false,
+const CONNECTION_KEYS = ["endpoint", "region", "auth", "configFile", "profile"] as const;
+
+/**
+ * A fresh implementation: its own stack config (set by configure) and its own client per
+ * distinct connection, so two instances, such as two tests, share nothing.
+ */
+export function createImplementation(options: ImplementationOptions = {}): Implementation {
+  let stackConfig: StackConfig = {};
+  const clients = new Map<string, QueryServiceClient>();
+  const logLine = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
+
+  const clientFor = (inputs: CancellationInputs): QueryServiceClient => {
+    const clientOptions: QueryServiceClientOptions = {
+      ...resolveConnection(inputs, stackConfig, process.env, (path) => readFileSync(path, "utf8")),
+      // A retry is a progress line: a dead endpoint must not mean a minute of silence.
+      logger: (line) => {
+        if (line.event === "retry") logLine(describeRetry(line));
+      },
+      ...options.client,
     };
-  },
-
-  async create(news: Record<string, unknown>): Promise<dynamic.CreateResult> {
-    const inputs = validInputs(news, "create");
-    const deps = depsFor(inputs);
-    let record = await cancelExecution(deps, inputs);
-    const id = `${inputs.queryExecutionId}:${record.retryToken}`;
-    if (inputs.waitForTerminalState && record.outcome === "CANCEL_REQUESTED") {
-      try {
-        record = await waitForTerminal(deps, inputs, record);
-      } catch (e) {
-        if (e instanceof WaitTimeoutError) throw initFailure(e.message, id, toOutputs(inputs, e.record));
-        throw initFailure(
-          `The cancel was accepted, but waiting for a terminal state failed: ${describeError(e)}`,
-          id,
-          toOutputs(inputs, record),
-        );
-      }
+    const key = connectionKey(clientOptions);
+    let client = clients.get(key);
+    if (!client) {
+      client = new QueryServiceClient(clientOptions);
+      clients.set(key, client);
     }
-    return { id, outs: toOutputs(inputs, record) };
-  },
+    return client;
+  };
 
-  async read(id: string, props: Record<string, unknown> = {}): Promise<dynamic.ReadResult> {
-    const inputs = inputsFromOutputs(props);
-    const seen = await observe(depsFor(inputs), inputs);
-    return { id, props: { ...toOutputs(inputs, recordFrom(props)), ...seen } };
-  },
+  const depsFor = (inputs: CancellationInputs): CancelDeps => ({
+    service: clientFor(inputs),
+    log: logLine,
+    now: options.now ?? (() => Date.now()),
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  });
 
-  async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
-    // A cancel cannot be re-done in place: only the wait and connection settings change.
-    const inputs = validInputs(news, "update");
-    return { outs: toOutputs(inputs, recordFrom(olds)) };
-  },
-};
+  /**
+   * Preview runs create's connection rules: the client create would use is built (endpoint,
+   * region, auth kind) and its credentials read from disk (config file, profile, key,
+   * passphrase), with no request. Skipped while a connection input is still unknown.
+   */
+  const connectionFailure = async (inputs: CancellationInputs): Promise<dynamic.CheckFailure | undefined> => {
+    if (CONNECTION_KEYS.some((key) => isUnknown(inputs[key]))) return undefined;
+    try {
+      await clientFor(inputs).checkCredentialsOffline();
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof ConfigurationError)) throw e;
+      // The message often starts with the setting's name already; the engine prints the property before it.
+      const reason = e.message.startsWith(`${e.setting}: `) ? e.message.slice(e.setting.length + 2) : e.message;
+      return { property: e.setting, reason };
+    }
+  };
+
+  const close = () => {
+    for (const client of clients.values()) client.close();
+    clients.clear();
+  };
+
+  return {
+    close,
+
+    async configure(req: dynamic.ConfigureRequest): Promise<void> {
+      close();
+      stackConfig = readStackConfig((key) => req.config.get(key));
+    },
+
+    async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+      const { inputs, failures } = normaliseInputs(news);
+      if (failures.length > 0) return { inputs: news, failures };
+      const connection = await connectionFailure(inputs);
+      if (connection) return { inputs: news, failures: [connection] };
+      return { inputs };
+    },
+
+    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+      const replaces: string[] = [];
+      for (const key of REPLACE_KEYS) {
+        if (key === "retryToken") {
+          // The old output is the token used; a new explicit token asks for a new cancel.
+          if (news.retryToken !== undefined && !same(olds.retryToken, news.retryToken)) replaces.push(key);
+          continue;
+        }
+        if (containsUnknown(news[key]) || !same(olds[key], news[key])) replaces.push(key);
+      }
+      if (replaces.length === 0 && hasDrifted(recordFrom(olds))) replaces.push("lifecycleState");
+      const updates = UPDATE_KEYS.filter((key) => isUnknown(news[key]) || !same(olds[key], news[key]));
+      return {
+        changes: replaces.length > 0 || updates.length > 0,
+        replaces,
+        deleteBeforeReplace: false,
+      };
+    },
+
+    async create(news: Record<string, unknown>): Promise<dynamic.CreateResult> {
+      const inputs = validInputs(news, "create");
+      const deps = depsFor(inputs);
+      let record = await cancelExecution(deps, inputs);
+      const id = `${inputs.queryExecutionId}:${record.retryToken}`;
+      if (inputs.waitForTerminalState && record.outcome === "CANCEL_REQUESTED") {
+        try {
+          record = await waitForTerminal(deps, inputs, record);
+        } catch (e) {
+          if (e instanceof WaitTimeoutError) throw initFailure(e.message, id, toOutputs(inputs, e.record));
+          throw initFailure(
+            `The cancel was accepted, but waiting for a terminal state failed: ${describeError(e)}`,
+            id,
+            toOutputs(inputs, record),
+          );
+        }
+      }
+      return { id, outs: toOutputs(inputs, record) };
+    },
+
+    async read(id: string, props: Record<string, unknown> = {}): Promise<dynamic.ReadResult> {
+      const inputs = inputsFromOutputs(props);
+      const seen = await observe(depsFor(inputs), inputs);
+      return { id, props: { ...toOutputs(inputs, recordFrom(props)), ...seen } };
+    },
+
+    async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+      // A cancel cannot be re-done in place: only the wait and connection settings change.
+      const inputs = validInputs(news, "update");
+      return { outs: toOutputs(inputs, recordFrom(olds)) };
+    },
+  };
+}
+
+/** The instance the trampoline reaches, through routeCall. */
+export const implementation: Implementation = createImplementation();
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest =>

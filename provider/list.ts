@@ -26,8 +26,6 @@ export interface ListQueryExecutionsArgs {
   auth?: AuthKindSpelling;
   configFile?: string;
   profile?: string;
-  /** @internal Tests pin "now" for `olderThanMinutes`. */
-  now?: () => number;
 }
 
 function stackConfig(): StackConfig {
@@ -55,7 +53,7 @@ export async function listQueryExecutions(args: ListQueryExecutionsArgs): Promis
     },
   });
   try {
-    const cutoff = args.olderThanMinutes === undefined ? undefined : (args.now ?? Date.now)() - args.olderThanMinutes * 60_000;
+    const cutoff = args.olderThanMinutes === undefined ? undefined : Date.now() - args.olderThanMinutes * 60_000;
     const exactName = typeof args.name === "string" ? args.name : undefined;
     const pattern = args.name instanceof RegExp ? args.name : undefined;
     const states = args.lifecycleStates && args.lifecycleStates.length > 0 ? args.lifecycleStates : [undefined];

@@ -2,12 +2,7 @@
 // implementation the trampoline forwards to; test/engine drives the same through the real plugin.
 
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
-import {
-  implementation,
-  resetProviderState,
-  setLogSink,
-  setTestOverrides,
-} from "../../provider/implementation";
+import { createImplementation, type Implementation, type ImplementationOptions } from "../../provider/implementation";
 import { readFileSync, writeFileSync } from "node:fs";
 import { deriveRetryToken } from "../../provider/retry-token";
 import { normaliseInputs, UNKNOWN } from "../../provider/inputs";
@@ -18,14 +13,24 @@ import { withEmulator } from "../helpers/with-emulator";
 
 type Props = Record<string, any>;
 let logs: string[] = [];
+let implementation: Implementation;
+
+/**
+ * A fresh implementation, as a new plugin process has: nothing cached, no stack config. Backoff
+ * in milliseconds unless `client` says otherwise, so retry tests stay fast; the rules are the
+ * production ones.
+ */
+function fresh(options: ImplementationOptions = {}): Implementation {
+  implementation?.close();
+  implementation = createImplementation({ log: (line) => logs.push(line), client: { retry: { baseDelayMs: 5, maxDelayMs: 20, totalBudgetMs: 10_000 } }, ...options });
+  return implementation;
+}
 
 beforeEach(() => {
   logs = [];
-  setLogSink((line) => logs.push(line));
-  // Backoff in milliseconds so retry tests stay fast; the rules are the production ones.
-  setTestOverrides({ client: { retry: { baseDelayMs: 5, maxDelayMs: 20, totalBudgetMs: 10_000 } } });
+  fresh();
 });
-afterAll(() => resetProviderState());
+afterEach(() => implementation.close());
 
 /** A ConfigureRequest with these stack config values. */
 function stackConfig(values: Record<string, string>) {
@@ -251,12 +256,12 @@ describe("create", () => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
       const news = { projectId, queryExecutionId: id, ...connection(emu, creds) };
       // One attempt only: the dropped answer ends the run, as a killed process would.
-      setTestOverrides({ client: { retry: { maxAttempts: 1 } } });
+      fresh({ client: { retry: { maxAttempts: 1 } } });
       emu.faults.add({ operation: "CancelQueryExecution", times: 1, afterEffect: "drop-connection" });
       await expect(create(news)).rejects.toThrow(/CancelQueryExecution failed/);
       expect(emu.effectiveCancels(id)).toBe(1);
 
-      setTestOverrides({ client: { retry: { baseDelayMs: 5 } } }); // the re-run: a fresh process
+      fresh({ client: { retry: { baseDelayMs: 5 } } }); // the re-run: a fresh process
       const result = await create(news);
       expect(cancels(emu)).toHaveLength(1);
       expect(emu.effectiveCancels(id)).toBe(1);
@@ -268,12 +273,12 @@ describe("create", () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
       const news = { projectId, queryExecutionId: id, onAlreadyTerminal: "fail", ...connection(emu, creds) };
-      setTestOverrides({ client: { retry: { maxAttempts: 1 } } });
+      fresh({ client: { retry: { maxAttempts: 1 } } });
       emu.faults.add({ operation: "CancelQueryExecution", times: 1, afterEffect: "drop-connection" });
       await expect(create(news)).rejects.toThrow(/CancelQueryExecution failed/);
       emu.store.setState(projectId, id, "CANCELED"); // the cancel completed before the re-run
 
-      setTestOverrides({});
+      fresh({ client: {} }); // the re-run: a fresh process with the production retry policy
       const result = await create(news);
       expect(result.outs).toMatchObject({ outcome: "ALREADY_TERMINAL", lifecycleState: "CANCELED" });
       expect(emu.effectiveCancels(id)).toBe(1);
@@ -285,12 +290,12 @@ describe("create", () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
       const news = { projectId, queryExecutionId: id, ...connection(emu, creds) };
-      setTestOverrides({ client: { retry: { maxAttempts: 1 } } });
+      fresh({ client: { retry: { maxAttempts: 1 } } });
       emu.faults.add({ operation: "CancelQueryExecution", times: 1, beforeEffect: "drop-connection" });
       await expect(create(news)).rejects.toThrow(/CancelQueryExecution failed/);
       expect(emu.effectiveCancels(id)).toBe(0);
 
-      setTestOverrides({});
+      fresh({ client: {} }); // the re-run: a fresh process with the production retry policy
       await create(news);
       const tokens = cancels(emu).map((r) => r.headers["opc-retry-token"]);
       expect(tokens).toHaveLength(2);
@@ -322,7 +327,7 @@ describe("create", () => {
     await withEmulator(
       async (emu, creds) => {
         const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
-        setTestOverrides({ client: { retry: { baseDelayMs: 5 } }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) });
+        fresh({ client: { retry: { baseDelayMs: 5 } }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) });
         const result = await create({ projectId, queryExecutionId: id, waitForTerminalState: true, ...connection(emu, creds) });
         expect(result.outs).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELED" });
         expect(result.outs.etag).not.toBe(result.outs.etagAtCancel);
@@ -338,7 +343,7 @@ describe("create", () => {
       async (emu, creds) => {
         const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
         let now = 0;
-        setTestOverrides({ now: () => now, sleep: async (ms) => void (now += ms) });
+        fresh({ now: () => now, sleep: async (ms) => void (now += ms) });
         const error = await rejection(
           create({ projectId, queryExecutionId: id, waitForTerminalState: true, waitTimeoutSeconds: 5, ...connection(emu, creds) }),
           Error,
@@ -511,6 +516,22 @@ describe("update and check", () => {
   });
 });
 
+describe("createImplementation", () => {
+  test("two implementations share no stack config: configuring one leaves the other unconfigured", async () => {
+    await withEmulator(async (emu, creds) => {
+      const other = createImplementation({ log: () => undefined });
+      try {
+        await implementation.configure(stackConfig({ "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile, "oci:configFileProfile": creds.profile }));
+        const news = { projectId: "p", queryExecutionId: "q" };
+        expect((await implementation.check({}, news)).failures ?? []).toEqual([]);
+        expect((await other.check({}, news)).failures).toEqual([{ property: "endpoint", reason: expect.stringMatching(/^No Query Service endpoint/) }]);
+      } finally {
+        other.close();
+      }
+    });
+  });
+});
+
 describe("credentials", () => {
   test("a passphrase-protected key works and neither key nor passphrase reaches outputs or errors", async () => {
     await withEmulator(
@@ -532,7 +553,6 @@ describe("credentials", () => {
       await expect(create({ projectId: "p", queryExecutionId: "q" })).rejects.toThrow(
         "OCI config file /nonexistent/oci-config (from stack config queryservice:configFile) does not exist",
       );
-      resetProviderState();
     });
   });
 
@@ -548,12 +568,10 @@ describe("credentials", () => {
           "queryservice:endpoint": emu.url,
         }),
       );
-      setTestOverrides({ client: { retry: { baseDelayMs: 5 } } });
       const result = await create({ projectId, queryExecutionId: id });
       expect(emu.effectiveCancels(id)).toBe(1);
       expect(JSON.stringify(result)).not.toContain(creds.privateKeyPem.split("\n")[1]!);
       expect(result.outs).toMatchObject({ endpoint: "", configFile: "" });
-      resetProviderState();
     });
   });
 });
