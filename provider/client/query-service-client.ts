@@ -13,8 +13,18 @@ import got from "got";
 import { checkAuthSettings, loadAuthProvider, type AuthSettings } from "./auth.js";
 import { resolveEndpoint } from "./endpoint.js";
 import { ConfigurationError, type QueryServiceError } from "./errors.js";
-import { noResponseFailure, parseErrorBody, parseJsonObject, redirectFailure, toError, type CallContext, type Failure } from "./failure.js";
-import { classify, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
+import {
+  headerValue,
+  meaningFor,
+  noResponseFailure,
+  parseErrorBody,
+  parseJsonObject,
+  redirectFailure,
+  toError,
+  type CallContext,
+  type Failure,
+} from "./failure.js";
+import { nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
 import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
 import { RequestSigner } from "./signer.js";
 import type {
@@ -256,10 +266,10 @@ export class QueryServiceClient {
         this.log({ ...line, code: failure.code, durationMs, error: `${failure.code}: ${failure.serviceMessage}` });
       }
 
-      const error = toError(ctx, failure);
+      const meaning = meaningFor(failure);
+      const error = toError(ctx, failure, meaning);
       if (!error.details.retryable) {
-        const worthRetrying = failure.kind === undefined && classify(failure.status, failure.code).retryable;
-        const why = worthRetrying ? "a POST without opc-retry-token is not retried" : `${describeStatus(failure)} is not retried`;
+        const why = meaning.retryable ? "a POST without opc-retry-token is not retried" : `${describeStatus(failure)} is not retried`;
         throw this.giveUp(error, why);
       }
       const timing = {
@@ -425,11 +435,6 @@ function unexpectedSuccess(call: Call, status: number, headers: IncomingHttpHead
 
 function describeStatus(f: Failure): string {
   return f.status === undefined ? f.code : `${f.status} ${f.code}`;
-}
-
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function trustedCertificates(ca: string | string[] | undefined): string[] | undefined {
