@@ -3,6 +3,7 @@
 // such values pass through untouched and are never validated or hashed.
 
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
+import { endpointProblem } from "./client/endpoint.js";
 import type { AuthKind } from "./client/types.js";
 import { AUTH_KIND_EXPECTED, authKindOf } from "./connection.js";
 import { CONTROL_CHARACTER, etagProblem, quoted, reasonOf, validateId, validateRetryToken } from "./client/validate.js";
@@ -153,19 +154,6 @@ function oneOf<T extends string>(
     return fallback;
   }
   return value as T;
-}
-
-function endpointProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return "an absolute URL such as https://queryservice.us-ashburn-1.oci.oraclecloud.com expected";
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return `https URL expected; got ${url.protocol}`;
-  if (url.username || url.password) return "credentials in the URL are not allowed";
-  if (url.search || url.hash) return "a query string or fragment is not allowed";
-  return undefined;
 }
 
 /**
