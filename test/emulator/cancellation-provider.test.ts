@@ -4,6 +4,7 @@
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
 import { createImplementation, type Implementation, type ImplementationOptions } from "../../provider/implementation";
 import { readFileSync, writeFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { deriveRetryToken } from "../../provider/retry-token";
 import { normaliseInputs, UNKNOWN } from "../../provider/inputs";
 import { cancelExecution, type ExecutionService } from "../../provider/cancel";
@@ -538,10 +539,14 @@ describe("credentials", () => {
       async (emu, creds) => {
         const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
         const result = await create({ projectId, queryExecutionId: id, ...connection(emu, creds) });
-        const text = JSON.stringify(result);
-        expect(text).not.toContain(creds.passphrase!);
-        expect(text).not.toContain(creds.privateKeyPem.split("\n")[1]!);
         expect(emu.effectiveCancels(id)).toBe(1);
+        // An error made with the same key: the service refuses the next look.
+        emu.faults.add({ operation: "GetQueryExecution", respond: { status: 401 } });
+        const error = await rejection(create({ projectId, queryExecutionId: id, ...connection(emu, creds) }), Error);
+        expect(error.message).toMatch(/^GetQueryExecution failed: 401 NotAuthenticated/);
+        const everything = [JSON.stringify(result), error.message, String(error), JSON.stringify(error), inspect(error, { depth: 10 })].join("\n");
+        const secrets = [...creds.privateKeyPem.split("\n").filter((l) => l !== "" && !l.startsWith("-----")), creds.passphrase!];
+        expect(secrets.filter((secret) => everything.includes(secret))).toEqual([]);
       },
       { credentials: { passphrase: "correct horse battery staple" } },
     );

@@ -86,6 +86,7 @@ describe("normaliseInputs", () => {
     expect(inputs.queryExecutionId).toBe(UNKNOWN);
     expect(inputs.ifMatch).toBe(UNKNOWN);
     expect(inputs.triggers).toBe(UNKNOWN);
+    expect(inputs.waitTimeoutSeconds).toBe(UNKNOWN);
     expect(inputs.auth).toBe(UNKNOWN);
   });
 
