@@ -74,7 +74,7 @@ export function isUnknown(value: unknown): boolean {
 
 // The client's validators turned into "why not", so check and the client enforce one set of rules.
 /** Why `value` is not an OCI id as the API takes it, or undefined when it is one. */
-export const idProblem = reasonOf((value) => validateId("id", value));
+export const idProblem = reasonOf((value) => validateId(value, "id"));
 /** Why `value` is not a retry token, or undefined when it is one. */
 export const retryTokenProblem = reasonOf((value) => validateRetryToken(value));
 const noControlCharacters = (v: string) => (CONTROL_CHARACTER.test(v) ? "control characters are not allowed" : undefined);

@@ -137,7 +137,7 @@ export class QueryServiceClient {
    * now, before any request; requests start when iteration does.
    */
   listQueryExecutions(projectId: string, filters: ListQueryExecutionsFilters = {}): AsyncIterableIterator<QueryExecutionSummary> {
-    const path = `${API_VERSION}/projects/${encodeURIComponent(validateId("projectId", projectId))}/queryExecutions`;
+    const path = `${API_VERSION}/projects/${encodeURIComponent(validateId(projectId, "projectId"))}/queryExecutions`;
     return this.pages(path, validateListFilters(filters), filters.signal);
   }
 
@@ -371,8 +371,8 @@ export class QueryServiceClient {
 }
 
 function executionPath(projectId: string, queryExecutionId: string): string {
-  const project = encodeURIComponent(validateId("projectId", projectId));
-  const execution = encodeURIComponent(validateId("queryExecutionId", queryExecutionId));
+  const project = encodeURIComponent(validateId(projectId, "projectId"));
+  const execution = encodeURIComponent(validateId(queryExecutionId, "queryExecutionId"));
   return `${API_VERSION}/projects/${project}/queryExecutions/${execution}`;
 }
 
