@@ -2,14 +2,13 @@
 // with got, retried by the pure rules in retry.ts and failed as a QueryServiceError.
 
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
-import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import tls from "node:tls";
 import got from "got";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "../package-info.js";
 import { checkAuthSettings, loadAuthProvider, type AuthSettings } from "./auth.js";
 import { resolveEndpoint } from "./endpoint.js";
 import { ConfigurationError, type QueryServiceError } from "./errors.js";
@@ -444,23 +443,7 @@ function trustedCertificates(ca: string | string[] | undefined): string[] | unde
   return [...defaults, ...(Array.isArray(ca) ? ca : [ca])];
 }
 
-let cachedUserAgent: string | undefined;
-
-/** `<package>/<version> (Node.js v24…; linux)`, read once from this package's package.json. */
+/** `<package>/<version> (Node.js v24…; linux)`. */
 function userAgent(): string {
-  cachedUserAgent ??= `${packageIdentity()} (Node.js ${process.version}; ${process.platform})`;
-  return cachedUserAgent;
-}
-
-function packageIdentity(): string {
-  // From provider/client/ in the sources and dist/provider/client/ when built: walk up.
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (pkg.name && pkg.version) return `${pkg.name}/${pkg.version}`;
-    } catch {
-      // not here; keep walking
-    }
-    if (dirname(dir) === dir) return "oci-query-service-client/unknown";
-  }
+  return `${PACKAGE_NAME}/${PACKAGE_VERSION} (Node.js ${process.version}; ${process.platform})`;
 }
