@@ -10,10 +10,13 @@ import {
   observe,
   waitForTerminal,
   WaitTimeoutError,
+  CANCEL_OUTCOMES,
   type CancelDeps,
+  type CancelOutcome,
   type CancellationRecord,
 } from "./cancel.js";
 import { ConfigurationError } from "./client/errors.js";
+import { quoted } from "./client/validate.js";
 import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import type { QueryServiceClientOptions } from "./client/types.js";
@@ -90,10 +93,20 @@ function inputsFromOutputs(olds: Record<string, unknown>): CancellationInputs {
   return inputs;
 }
 
+/** The record an earlier create wrote. A state without a known outcome is damaged: said, not guessed. */
 function recordFrom(olds: Record<string, unknown>): CancellationRecord {
   const text = (k: string) => (typeof olds[k] === "string" ? (olds[k] as string) : "");
+  const outcome = olds.outcome;
+  if (!CANCEL_OUTCOMES.includes(outcome as CancelOutcome)) {
+    const got = typeof outcome === "string" ? quoted(outcome) : outcome === undefined ? "none" : typeof outcome;
+    throw new Error(
+      `The recorded state of the cancellation of query execution ${quoted(text("queryExecutionId"))} has outcome ${got}, ` +
+        `not one of ${CANCEL_OUTCOMES.join(", ")}: the state is damaged. Restore it (pulumi stack export / import), or ` +
+        `remove the resource from it (pulumi state delete <urn>) and run pulumi up, which looks before it cancels.`,
+    );
+  }
   return {
-    outcome: (text("outcome") || "CANCEL_REQUESTED") as CancellationRecord["outcome"],
+    outcome: outcome as CancelOutcome,
     retryToken: text("retryToken"),
     etagAtCancel: text("etagAtCancel"),
     etag: text("etag"),
@@ -260,8 +273,9 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
 
     async read(id: string, props: Record<string, unknown> = {}): Promise<dynamic.ReadResult> {
       const inputs = inputsFromOutputs(props);
+      const record = recordFrom(props); // a damaged state is said before any request
       const seen = await observe(depsFor(inputs), inputs);
-      return { id, props: { ...toOutputs(inputs, recordFrom(props)), ...seen } };
+      return { id, props: { ...toOutputs(inputs, record), ...seen } };
     },
 
     async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {

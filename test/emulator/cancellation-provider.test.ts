@@ -461,6 +461,17 @@ describe("diff", () => {
 });
 
 describe("update and check", () => {
+  test.each([
+    ["no outcome", {}],
+    ["an outcome no version ever wrote", { outcome: "CANCELLED_MAYBE" }],
+  ])("diff, read and update refuse a state with %s instead of guessing one", async (_what, damage) => {
+    const olds = { projectId: "p", queryExecutionId: "q", etag: "e", lifecycleState: "IN_PROGRESS", ...damage };
+    const damaged = /recorded state of the cancellation of query execution "q" has outcome .*: the state is damaged/;
+    await expect(implementation.diff("q:t", olds, { projectId: "p", queryExecutionId: "q" })).rejects.toThrow(damaged);
+    await expect(implementation.update("q:t", olds, { projectId: "p", queryExecutionId: "q" })).rejects.toThrow(damaged);
+    await expect(implementation.read("q:t", { ...olds, endpoint: "http://127.0.0.1:9" })).rejects.toThrow(damaged);
+  });
+
   test("update stores the new settings and sends no request", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });

@@ -40,7 +40,7 @@ describe("serialized provider", () => {
         onNotFound: "fail",
       },
     });
-    const diff = await provider.diff!("id", { projectId: "p", queryExecutionId: "q" }, { projectId: "p", queryExecutionId: "q", triggers: [1] });
+    const diff = await provider.diff!("id", { projectId: "p", queryExecutionId: "q", outcome: "NOT_FOUND" }, { projectId: "p", queryExecutionId: "q", triggers: [1] });
     expect(diff.replaces).toEqual(["triggers"]);
     const update = await provider.update!("id", { projectId: "p", queryExecutionId: "q", outcome: "NOT_FOUND" }, { projectId: "p", queryExecutionId: "q" });
     expect(update.outs).toMatchObject({ outcome: "NOT_FOUND", projectId: "p" });
