@@ -65,7 +65,8 @@ interface Answer {
   ctx: CallContext;
 }
 
-type Outcome =
+/** What one attempt ended in: an answer (read to its end or stopped at the size cap), or no answer. */
+type AttemptResult =
   | { response: { statusCode: number; headers: IncomingHttpHeaders; body: string } }
   /** The body went past maxResponseBytes: reading stopped there, and the rest was never received. */
   | { tooLarge: { statusCode: number; headers: IncomingHttpHeaders } }
@@ -233,13 +234,13 @@ export class QueryServiceClient {
         headers: { accept: "application/json", "user-agent": this.userAgent, "opc-request-id": clientRequestId, ...call.headers },
       });
       const attemptStarted = this.now();
-      const outcome = await this.attempt(url, call, headers);
+      const result = await this.attempt(url, call, headers);
       const line = { event: "attempt", operation: call.operation, method: call.method, path: call.path, attempt, clientRequestId } as const;
       const durationMs = Math.round(this.now() - attemptStarted);
 
       let failure: Failure;
-      if ("response" in outcome) {
-        const { statusCode: status, headers: responseHeaders, body } = outcome.response;
+      if ("response" in result) {
+        const { statusCode: status, headers: responseHeaders, body } = result.response;
         const opcRequestId = requestIdOf(responseHeaders);
         if (status === call.success) {
           this.log({ ...line, status, opcRequestId, durationMs });
@@ -249,8 +250,8 @@ export class QueryServiceClient {
         else if (status >= 300 && status < 400) failure = redirectFailure(status, responseHeaders, opcRequestId);
         else failure = { status, opcRequestId, ...parseErrorBody(status, body) };
         this.log({ ...line, status, code: failure.code, opcRequestId, durationMs });
-      } else if ("tooLarge" in outcome) {
-        const { statusCode: status, headers: responseHeaders } = outcome.tooLarge;
+      } else if ("tooLarge" in result) {
+        const { statusCode: status, headers: responseHeaders } = result.tooLarge;
         failure = {
           status,
           code: "ResponseTooLarge",
@@ -261,7 +262,7 @@ export class QueryServiceClient {
         this.log({ ...line, status, code: failure.code, opcRequestId: failure.opcRequestId, durationMs });
       } else {
         if (call.signal?.aborted) throw call.signal.reason;
-        failure = noResponseFailure(outcome.error, this.attemptTimeoutMs);
+        failure = noResponseFailure(result.error, this.attemptTimeoutMs);
         this.log({ ...line, code: failure.code, durationMs, error: `${failure.code}: ${failure.serviceMessage}` });
       }
 
@@ -273,7 +274,7 @@ export class QueryServiceClient {
       }
       const timing = {
         attempt,
-        retryAfterMs: parseRetryAfter(headerValue("response" in outcome ? outcome.response.headers : {}, "retry-after"), Date.now()),
+        retryAfterMs: parseRetryAfter(headerValue("response" in result ? result.response.headers : {}, "retry-after"), Date.now()),
         elapsedMs: this.now() - started,
         policy: this.policy,
       };
@@ -296,7 +297,7 @@ export class QueryServiceClient {
     }
   }
 
-  private async attempt(url: string, call: Call, headers: Record<string, string>): Promise<Outcome> {
+  private async attempt(url: string, call: Call, headers: Record<string, string>): Promise<AttemptResult> {
     // A stream rather than got's buffered promise: the body is counted as it arrives, so reading
     // stops at maxResponseBytes whatever the service sends (got has no limit of its own).
     let response: { statusCode: number; headers: IncomingHttpHeaders } | undefined;
@@ -364,7 +365,7 @@ export class QueryServiceClient {
     try {
       this.logger?.(line);
     } catch {
-      // A failing logger must not change the outcome of a request.
+      // A failing logger must not change the result of a request.
     }
   }
 }
