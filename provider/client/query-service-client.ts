@@ -1,4 +1,6 @@
-// The Query Service client: get, list and cancel query executions, each request signed, sent
+// provider/client/ answers one question: how does one call to the Query Service go out and come
+// back safely, signed, retried, bounded and failed clearly? It knows nothing of Pulumi.
+// This file is the client: get, list and cancel query executions, each request signed, sent
 // with got, retried by the pure rules in retry.ts and failed as a QueryServiceError.
 
 import { randomUUID } from "node:crypto";
