@@ -2,6 +2,8 @@
 // Codes and statuses follow OCI's API error table (query-service-api.md §8.2); the body is the
 // `DefaultError` shape `{"code","message"}` with code 1..255 and message 1..1024 characters.
 
+import type { Answer } from "./routes.js";
+
 export const WIRE_ERRORS = {
   InvalidParameter: { status: 400, message: "A parameter is invalid." },
   MissingParameter: { status: 400, message: "A required parameter is missing." },
@@ -26,16 +28,32 @@ export const WIRE_ERRORS = {
 
 export type WireErrorCode = keyof typeof WIRE_ERRORS;
 
+/** The usual code of each status, for a fault that gives a status without a code. */
+const USUAL_CODE: Readonly<Partial<Record<number, WireErrorCode>>> = {
+  400: "InvalidParameter",
+  401: "NotAuthenticated",
+  403: "NotAuthorized",
+  404: "NotAuthorizedOrNotFound",
+  405: "MethodNotAllowed",
+  409: "IncorrectState",
+  412: "NoEtagMatch",
+  413: "PayloadTooLarge",
+  429: "TooManyRequests",
+  500: "InternalServerError",
+  501: "MethodNotImplemented",
+  502: "BadGateway",
+  503: "ServiceUnavailable",
+  504: "GatewayTimeout",
+};
+
 /** The usual code for a status, used when a fault gives a status without a code. */
 export function defaultCodeForStatus(status: number): string {
-  // The table lists the usual code of a status first (InvalidParameter, NotAuthorizedOrNotFound,
-  // IncorrectState), so the first match is the one to use.
-  for (const [code, e] of Object.entries(WIRE_ERRORS)) {
-    if (e.status === status) return code;
-  }
-  if (status >= 500) return "InternalServerError";
-  if (status >= 400) return "InvalidParameter";
-  return "Unknown";
+  return USUAL_CODE[status] ?? (status >= 500 ? "InternalServerError" : status >= 400 ? "InvalidParameter" : "Unknown");
+}
+
+/** The answer for a wire error: the status the table gives its code, and the `DefaultError` body. */
+export function wireErrorAnswer(code: WireErrorCode, message: string = WIRE_ERRORS[code].message, headers: Record<string, string> = {}): Answer {
+  return { status: WIRE_ERRORS[code].status, headers, body: errorBody(code, message) };
 }
 
 /** An error answer: thrown by handlers, turned into a response by the server. */

@@ -1,4 +1,5 @@
-// The Query Service emulator's public surface: startEmulator, the manual clock, and types.
+// emulator/ answers one question: how do I rehearse against a Query Service offline, faults
+// included? This file is its public surface: startEmulator, the manual clock, and types.
 
 export { startEmulator } from "./server.js";
 export type { Emulator, EmulatorStats, StartEmulatorOptions } from "./server.js";

@@ -1,34 +1,27 @@
-// The HTTP(S) server: routing, authentication, faults, retry-token memory and the request log,
-// around the handlers in routes.ts. Every API request goes through the same steps:
+// The HTTP(S) server: one request's way through the emulator, around the handlers in routes.ts.
+// Every API request goes through the same steps:
 //   1. match the route (404 NotFound / 405 MethodNotAllowed, before auth: there is no operation);
 //   2. verify the signature (401 NotAuthenticated; a bad signature is never hidden by a fault);
 //   3. the rate limit, then the first matching fault;
-//   4. the retry-token memory (a replay or 409 InvalidatedRetryToken), then the handler.
-// Admin routes under /_emulator/ skip all of that and are never logged.
+//   4. the retry-token memory (retry-tokens.ts: a replay or 409 InvalidatedRetryToken), then the handler.
+// Admin routes under /_emulator/ (admin-routes.ts) skip all of that and are never logged.
 
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { AddressInfo, Socket } from "node:net";
-import { generate } from "selfsigned";
+import { ADMIN_PREFIX, adminAnswer } from "./admin-routes.js";
+import { selfSignedCertificate } from "./certificate.js";
 import { systemClock, type Clock } from "./clock.js";
 import { writeCredentialsFiles, type EmulatorCredentials, type WriteCredentialsOptions } from "./credentials.js";
-import { defaultCodeForStatus, errorBody, WireError, WIRE_ERRORS } from "./errors.js";
-import {
-  describeFault,
-  Faults,
-  FaultSpecError,
-  validateFault,
-  validateRateLimit,
-  type EmulatorFaults,
-  type FaultSpec,
-  type MalformedKind,
-} from "./faults.js";
-import { HANDLERS, matchRoute, RETRYABLE_WRITES, type Answer } from "./routes.js";
+import { defaultCodeForStatus, errorBody, WireError, WIRE_ERRORS, wireErrorAnswer } from "./errors.js";
+import { describeFault, Faults, type EmulatorFaults, type FaultSpec, type MalformedKind, type OperationName } from "./faults.js";
+import { withRetryTokenMemory } from "./retry-tokens.js";
+import { HANDLERS, matchRoute, type Answer } from "./routes.js";
 import { KeyRegistry, MAX_CLOCK_SKEW_MS, verifyRequest } from "./signature.js";
-import { DEFAULT_PROJECT_ID, KNOWN_STATES, MAX_LOGGED_BODY_CHARACTERS, Store, type EmulatorStore, type RecordedRequest } from "./store.js";
+import { DEFAULT_PROJECT_ID, MAX_LOGGED_BODY_CHARACTERS, Store, type EmulatorStore, type RecordedRequest } from "./store.js";
 
 export interface StartEmulatorOptions {
   /** @default 0 (any free port) */
@@ -110,7 +103,6 @@ export interface Emulator {
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
-const ADMIN_PREFIX = "/_emulator";
 
 function newRequestId(): string {
   return randomBytes(16).toString("hex").toUpperCase();
@@ -123,14 +115,6 @@ function redactHeaders(headers: http.IncomingHttpHeaders): Record<string, string
     out[k.toLowerCase()] = k.toLowerCase() === "authorization" ? "[redacted]" : Array.isArray(v) ? v.join(", ") : v;
   }
   return out;
-}
-
-function errorAnswer(status: number, code: string, message: string, headers: Record<string, string> = {}): Answer {
-  return { status, headers, body: errorBody(code, message) };
-}
-
-function wireErrorAnswer(e: WireError): Answer {
-  return errorAnswer(e.status, e.code, e.message, e.headers);
 }
 
 /** A broken body for a success answer; the status and headers stay. */
@@ -182,7 +166,7 @@ class EmulatorServer implements Emulator {
     const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((e: unknown) => {
         this.options.log?.(`internal error: ${(e as Error)?.message ?? String(e)}`);
-        if (!res.headersSent) this.send(res, errorAnswer(500, "InternalServerError", "The emulator failed to handle this request."), newRequestId());
+        if (!res.headersSent) this.send(res, wireErrorAnswer("InternalServerError", "The emulator failed to handle this request."), newRequestId());
         else res.destroy();
       });
     };
@@ -329,7 +313,7 @@ class EmulatorServer implements Emulator {
     if (this.closed) return;
 
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
-      this.send(res, this.admin(method, path, query, body ?? Buffer.alloc(0)), opcRequestId);
+      this.send(res, adminAnswer(this, method, path, query, body ?? Buffer.alloc(0)), opcRequestId);
       return;
     }
 
@@ -370,10 +354,10 @@ class EmulatorServer implements Emulator {
       this.options.log?.(`${method} ${path} -> ${entry.status || "dropped"} ${entry.operation}${entry.code ? ` ${entry.code}` : ""}${entry.fault ? ` [${entry.fault}]` : ""}${entry.replayed ? " [replayed]" : ""} (${opcRequestId})`);
     };
 
-    if (body === undefined) return finish(errorAnswer(413, "PayloadTooLarge", `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
-    if (route.kind === "not-found") return finish(errorAnswer(404, "NotFound", `There is no operation at ${method} ${path.slice(0, 300)}.`));
+    if (body === undefined) return finish(wireErrorAnswer("PayloadTooLarge", `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
+    if (route.kind === "not-found") return finish(wireErrorAnswer("NotFound", `There is no operation at ${method} ${path.slice(0, 300)}.`));
     if (route.kind === "method-not-allowed") {
-      return finish(errorAnswer(405, "MethodNotAllowed", `${method} is not allowed here; use ${route.allow.join(" or ")}.`, { allow: route.allow.join(", ") }));
+      return finish(wireErrorAnswer("MethodNotAllowed", `${method} is not allowed here; use ${route.allow.join(" or ")}.`, { allow: route.allow.join(", ") }));
     }
 
     if (this.options.auth !== "off") {
@@ -383,14 +367,14 @@ class EmulatorServer implements Emulator {
         this.clock.now(),
         this.options.maxClockSkewMs ?? MAX_CLOCK_SKEW_MS,
       );
-      if (!verdict.ok) return finish(errorAnswer(401, "NotAuthenticated", verdict.reason));
+      if (!verdict.ok) return finish(wireErrorAnswer("NotAuthenticated", verdict.reason));
     }
 
     const admitted = this.faults.admit();
     if (!admitted.ok) {
       this.counters.faulted += 1;
       entry.fault = "rate-limit";
-      return finish(errorAnswer(429, "TooManyRequests", "Too many requests for the tenancy; slow down.", { "retry-after": String(admitted.retryAfterSeconds) }));
+      return finish(wireErrorAnswer("TooManyRequests", "Too many requests for the tenancy; slow down.", { "retry-after": String(admitted.retryAfterSeconds) }));
     }
 
     const fault = this.faults.take(route.operation, route.queryExecutionId)?.spec;
@@ -405,7 +389,13 @@ class EmulatorServer implements Emulator {
       if (fault.respond) return finish(this.faultAnswer(fault));
     }
 
-    const answer = this.apply(route.operation, route.projectId, route.queryExecutionId, req.headers, query, body, entry);
+    const { operation, projectId, queryExecutionId } = route;
+    const tokened = { operation, projectId, ...(queryExecutionId !== undefined ? { queryExecutionId } : {}), headers: req.headers, body };
+    const { answer, replayed } = withRetryTokenMemory(tokened, this.store, () => this.operate(tokened, req.headers, query, body));
+    if (replayed) {
+      this.counters.replays += 1;
+      entry.replayed = true;
+    }
     if (fault?.afterEffect === "drop-connection") return finish("drop");
     if (fault?.malformed && answer.status < 300) return finish(malformedAnswer(answer, fault.malformed));
     return finish(answer);
@@ -418,175 +408,20 @@ class EmulatorServer implements Emulator {
     const headers: Record<string, string> = { ...(r.headers ?? {}) };
     if (r.retryAfter !== undefined) headers["retry-after"] = r.retryAfter;
     if (r.status < 400) return { status: r.status, headers };
-    return errorAnswer(r.status, code, r.message ?? known?.message ?? "Injected fault.", headers);
+    // The status is the fault's, whatever the table pairs the code with: faults may mismatch them.
+    return { status: r.status, headers, body: errorBody(code, r.message ?? known?.message ?? "Injected fault.") };
   }
 
-  /** The retry-token memory around the handler. */
-  private apply(
-    operation: keyof typeof HANDLERS,
-    projectId: string,
-    queryExecutionId: string | undefined,
-    headers: http.IncomingHttpHeaders,
-    query: URLSearchParams,
-    body: Buffer,
-    entry: RecordedRequest,
-  ): Answer {
-    const token = headers["opc-retry-token"];
-    const usesToken = typeof token === "string" && RETRYABLE_WRITES.includes(operation);
-    let fingerprint = "";
-    if (usesToken) {
-      if (token.length < 1 || token.length > 64) {
-        return errorAnswer(400, "InvalidParameter", "opc-retry-token must be 1..64 characters.");
-      }
-      // Same operation, project, execution and if-match (and for creates and renames the same
-      // body): the same request. Anything else under a used token is a different request.
-      const bodyHash = operation === "CreateQueryExecution" || operation === "UpdateQueryExecution" ? createHash("sha256").update(body).digest("hex") : "";
-      fingerprint = JSON.stringify([operation, projectId, queryExecutionId ?? "", headers["if-match"] ?? "", bodyHash]);
-      const remembered = this.store.recall(token);
-      if (remembered) {
-        if (remembered.fingerprint !== fingerprint) {
-          return errorAnswer(409, "InvalidatedRetryToken", "The retry token was already used for a different request; retry with a new token.");
-        }
-        this.counters.replays += 1;
-        entry.replayed = true;
-        return remembered.body === "" ? { status: remembered.status, headers: { ...remembered.headers } } : { status: remembered.status, headers: { ...remembered.headers }, body: remembered.body };
-      }
-    }
-    let answer: Answer;
+  /** The operation itself: its handler over the store, a thrown WireError answered from the table. */
+  private operate(route: { operation: OperationName; projectId: string; queryExecutionId?: string }, headers: http.IncomingHttpHeaders, query: URLSearchParams, body: Buffer): Answer {
     try {
-      answer = HANDLERS[operation]({ projectId, ...(queryExecutionId !== undefined ? { queryExecutionId } : {}), query, headers, body }, this.store);
+      return HANDLERS[route.operation]({ ...route, query, headers, body }, this.store);
     } catch (e) {
-      if (e instanceof WireError) return wireErrorAnswer(e);
-      throw e;
-    }
-    if (usesToken && answer.status >= 200 && answer.status < 300) {
-      this.store.remember(token, { fingerprint, status: answer.status, headers: answer.headers, body: answer.body ?? "" });
-    }
-    return answer;
-  }
-
-  // ---- admin routes (no auth, never logged, no side effects but the named ones) ---------------
-
-  private admin(method: string, path: string, query: URLSearchParams, body: Buffer): Answer {
-    const ok = (status: number, value: unknown): Answer => ({ status, headers: {}, body: JSON.stringify(value) });
-    const bad = (code: string, message: string, status = 400) => errorAnswer(status, code, message);
-    const readJson = (): { value: unknown } | Answer => {
-      const text = body.toString("utf8").trim();
-      if (!text) return { value: undefined };
-      try {
-        return { value: JSON.parse(text) };
-      } catch {
-        return bad("CannotParseRequest", "The request body is not valid JSON.");
-      }
-    };
-    const sub = path.slice(ADMIN_PREFIX.length);
-    const allow = (methods: string[], run: () => Answer): Answer =>
-      methods.includes(method) ? run() : { ...bad("MethodNotAllowed", `${method} is not allowed on ${path}; use ${methods.join(" or ")}.`, 405), headers: { allow: methods.join(", ") } };
-
-    try {
-      switch (sub) {
-        case "/faults":
-          return allow(["GET", "POST", "DELETE"], () => {
-            if (method === "GET") return ok(200, { items: this.faults.list() });
-            if (method === "DELETE") {
-              this.faults.clear();
-              return ok(200, { cleared: true });
-            }
-            const parsed = readJson();
-            if (!("value" in parsed)) return parsed;
-            return ok(201, { id: this.faults.add(validateFault(parsed.value)) });
-          });
-        case "/rate-limit":
-          return allow(["POST", "DELETE"], () => {
-            if (method === "DELETE") {
-              this.faults.rateLimit(null);
-              return ok(200, { rateLimit: null });
-            }
-            const parsed = readJson();
-            if (!("value" in parsed)) return parsed;
-            const spec = parsed.value === null ? null : validateRateLimit(parsed.value);
-            this.faults.rateLimit(spec);
-            return ok(200, { rateLimit: spec });
-          });
-        case "/requests":
-          return allow(["GET"], () => ok(200, { items: this.requests(query.get("operation") ?? undefined) }));
-        case "/reset":
-          return allow(["POST"], () => {
-            this.reset();
-            return ok(200, { reset: true });
-          });
-        case "/stats":
-          return allow(["GET"], () => ok(200, this.stats()));
-        case "/executions":
-          return allow(["POST"], () => {
-            const parsed = readJson();
-            if (!("value" in parsed)) return parsed;
-            return this.seed(parsed.value ?? {});
-          });
-      }
-      if (sub.startsWith("/executions/")) {
-        return allow(["GET"], () => {
-          let id: string;
-          try {
-            id = decodeURIComponent(sub.slice("/executions/".length));
-          } catch {
-            return bad("InvalidParameter", "The execution id is not valid percent-encoding.");
-          }
-          const rec = this.store.findById(id);
-          if (!rec) return bad("NotAuthorizedOrNotFound", `No execution ${id}.`, 404);
-          return ok(200, { ...this.store.view(rec), effectiveCancels: this.store.effectiveCancels(id) });
-        });
-      }
-      return bad("NotFound", `There is no emulator route at ${method} ${path.slice(0, 300)}.`, 404);
-    } catch (e) {
-      if (e instanceof FaultSpecError || e instanceof TypeError) return bad("InvalidParameter", e.message);
+      if (e instanceof WireError) return wireErrorAnswer(e.code, e.message, e.headers);
       throw e;
     }
   }
 
-  private seed(input: unknown): Answer {
-    const bad = (message: string) => errorAnswer(400, "InvalidParameter", message);
-    if (typeof input !== "object" || input === null || Array.isArray(input)) return bad("The seed must be a JSON object.");
-    const { projectId, count = 1, lifecycleState = "IN_PROGRESS", name, runForMs } = input as Record<string, unknown>;
-    if (projectId !== undefined && (typeof projectId !== "string" || !projectId || projectId.length > 255)) return bad("projectId must be 1..255 characters.");
-    if (typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > 1000) return bad("count must be an integer 1..1000.");
-    if (typeof lifecycleState !== "string" || !(KNOWN_STATES as readonly string[]).includes(lifecycleState)) return bad(`lifecycleState must be one of ${KNOWN_STATES.join(", ")}.`);
-    if (name !== undefined && (typeof name !== "string" || !name || name.length > 255)) return bad("name must be 1..255 characters.");
-    if (runForMs !== undefined && (typeof runForMs !== "number" || runForMs < 0)) return bad("runForMs must be a number >= 0 (omit it to run until cancelled).");
-    const items = [];
-    for (let i = 0; i < count; i++) {
-      const { projectId: p, id } = this.store.addExecution({
-        ...(projectId !== undefined ? { projectId: projectId as string } : {}),
-        ...(name !== undefined ? { name: name as string } : {}),
-        ...(runForMs !== undefined ? { runForMs: runForMs as number } : {}),
-        lifecycleState,
-      });
-      items.push(this.store.get(p, id));
-    }
-    return { status: 200, headers: {}, body: JSON.stringify({ items }) };
-  }
-}
-
-async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
-  const pems = await generate([{ name: "commonName", value: "localhost" }], {
-    keySize: 2048,
-    algorithm: "sha256",
-    notAfterDate: new Date(Date.now() + 30 * 24 * 3600 * 1000),
-    extensions: [
-      { name: "basicConstraints", cA: false },
-      { name: "keyUsage", digitalSignature: true, keyEncipherment: true },
-      { name: "extKeyUsage", serverAuth: true },
-      {
-        name: "subjectAltName",
-        altNames: [
-          { type: 2, value: "localhost" },
-          { type: 7, ip: "127.0.0.1" },
-          { type: 7, ip: "::1" },
-        ],
-      },
-    ],
-  });
-  return { key: pems.private, cert: pems.cert };
 }
 
 /** Starts an emulator and resolves once it listens. */

@@ -7,6 +7,7 @@ import type { CancellationInputs } from "./inputs.js";
 import { deriveRetryToken } from "./retry-token.js";
 
 export type CancelOutcome = "CANCEL_REQUESTED" | "ALREADY_TERMINAL" | "NOT_FOUND";
+export const CANCEL_OUTCOMES: readonly CancelOutcome[] = ["CANCEL_REQUESTED", "ALREADY_TERMINAL", "NOT_FOUND"];
 
 /** What a cancellation observed and did; every field is always set ("" when not applicable). */
 export interface CancellationRecord {

@@ -50,10 +50,18 @@ const CANCELLED = ["CANCELING", "CANCELED"];
  */
 export async function planCleanup(args: QueryExecutionCleanupArgs): Promise<CleanupPlan> {
   const { filter = {}, projectId, waitForTerminalState: _w, waitTimeoutSeconds: _t, ...connection } = args;
-  const wanted = filter.lifecycleStates ?? ACTIVE_BY_DEFAULT;
   // One pass over the project (name and age filtered as it pages), split by state here: fewer
   // requests than one list call per state.
   const all = await listQueryExecutions({ projectId, ...connection, name: filter.name, olderThanMinutes: filter.olderThanMinutes });
+  return splitByState(all, filter);
+}
+
+/**
+ * The plan from every execution that matched the name and age filters: those in a wanted state
+ * (at most maxResults) to cancel, and the cancelling or cancelled ones to keep declaring.
+ */
+export function splitByState(all: QueryExecutionSummary[], filter: Pick<CleanupFilter, "lifecycleStates" | "maxResults">): CleanupPlan {
+  const wanted = filter.lifecycleStates ?? ACTIVE_BY_DEFAULT;
   const toCancel = all.filter((e) => wanted.includes(e.lifecycleState)).slice(0, filter.maxResults ?? Infinity);
   const alreadyCancelled = all.filter((e) => CANCELLED.includes(e.lifecycleState) && !wanted.includes(e.lifecycleState));
   return { toCancel, alreadyCancelled };

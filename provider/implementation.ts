@@ -10,10 +10,13 @@ import {
   observe,
   waitForTerminal,
   WaitTimeoutError,
+  CANCEL_OUTCOMES,
   type CancelDeps,
+  type CancelOutcome,
   type CancellationRecord,
 } from "./cancel.js";
 import { ConfigurationError } from "./client/errors.js";
+import { quoted } from "./client/validate.js";
 import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import type { QueryServiceClientOptions } from "./client/types.js";
@@ -28,7 +31,7 @@ import {
   type CancellationInputs,
 } from "./inputs.js";
 import { canonicalJson } from "./retry-token.js";
-import { PACKAGE_VERSION } from "./package-info.js";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
 
 /** Every output of the resource. Never undefined, never a Date: the engine can carry all of it. */
 export interface CancellationOutputs extends CancellationRecord {
@@ -47,85 +50,6 @@ export interface CancellationOutputs extends CancellationRecord {
   profile: string;
   /** The version of this package that last wrote the outputs. */
   providerVersion: string;
-}
-
-let stackConfig: StackConfig = {};
-const clients = new Map<string, QueryServiceClient>();
-let logLine: (line: string) => void = (line) => {
-  // The plugin's stdout after its first line reaches the user as info messages.
-  process.stdout.write(`${line}\n`);
-};
-
-/** @internal Tests capture progress lines instead of printing them. */
-export function setLogSink(sink: (line: string) => void): void {
-  logLine = sink;
-}
-
-interface TestOverrides {
-  client?: Partial<QueryServiceClientOptions>;
-  sleep?: (ms: number) => Promise<void>;
-  now?: () => number;
-}
-let overrides: TestOverrides = {};
-
-/** @internal Tests shorten backoff and pin time; production never calls this. */
-export function setTestOverrides(next: TestOverrides): void {
-  overrides = next;
-  resetProviderState(stackConfig);
-}
-
-/** @internal Tests reset the stack config and cached clients between cases. */
-export function resetProviderState(config: StackConfig = {}): void {
-  stackConfig = config;
-  for (const client of clients.values()) client.close();
-  clients.clear();
-}
-
-function clientFor(inputs: CancellationInputs): QueryServiceClient {
-  const options: QueryServiceClientOptions = {
-    ...resolveConnection(inputs, stackConfig, process.env, (path) => readFileSync(path, "utf8")),
-    // A retry is a progress line: a dead endpoint must not mean a minute of silence.
-    logger: (line) => {
-      if (line.event === "retry") logLine(describeRetry(line));
-    },
-    ...overrides.client,
-  };
-  const key = connectionKey(options);
-  let client = clients.get(key);
-  if (!client) {
-    client = new QueryServiceClient(options);
-    clients.set(key, client);
-  }
-  return client;
-}
-
-function depsFor(inputs: CancellationInputs): CancelDeps {
-  return {
-    service: clientFor(inputs),
-    log: (line) => logLine(line),
-    now: overrides.now ?? (() => Date.now()),
-    sleep: overrides.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
-  };
-}
-
-const CONNECTION_KEYS = ["endpoint", "region", "auth", "configFile", "profile"] as const;
-
-/**
- * Preview runs create's connection rules: the client create would use is built (endpoint,
- * region, auth kind) and its credentials read from disk (config file, profile, key, passphrase),
- * with no request. Skipped while a connection input is still unknown.
- */
-async function connectionFailure(inputs: CancellationInputs): Promise<dynamic.CheckFailure | undefined> {
-  if (CONNECTION_KEYS.some((key) => isUnknown(inputs[key]))) return undefined;
-  try {
-    await clientFor(inputs).checkCredentialsOffline();
-    return undefined;
-  } catch (e) {
-    if (!(e instanceof ConfigurationError)) throw e;
-    // The message often starts with the setting's name already; the engine prints the property before it.
-    const reason = e.message.startsWith(`${e.setting}: `) ? e.message.slice(e.setting.length + 2) : e.message;
-    return { property: e.setting, reason };
-  }
 }
 
 function validInputs(raw: Record<string, unknown>, step: string): CancellationInputs {
@@ -169,10 +93,20 @@ function inputsFromOutputs(olds: Record<string, unknown>): CancellationInputs {
   return inputs;
 }
 
+/** The record an earlier create wrote. A state without a known outcome is damaged: said, not guessed. */
 function recordFrom(olds: Record<string, unknown>): CancellationRecord {
   const text = (k: string) => (typeof olds[k] === "string" ? (olds[k] as string) : "");
+  const outcome = olds.outcome;
+  if (!CANCEL_OUTCOMES.includes(outcome as CancelOutcome)) {
+    const got = typeof outcome === "string" ? quoted(outcome) : outcome === undefined ? "none" : typeof outcome;
+    throw new Error(
+      `The recorded state of the cancellation of query execution ${quoted(text("queryExecutionId"))} has outcome ${got}, ` +
+        `not one of ${CANCEL_OUTCOMES.join(", ")}: the state is damaged. Restore it (pulumi stack export / import), or ` +
+        `remove the resource from it (pulumi state delete <urn>) and run pulumi up, which looks before it cancels.`,
+    );
+  }
   return {
-    outcome: (text("outcome") || "CANCEL_REQUESTED") as CancellationRecord["outcome"],
+    outcome: outcome as CancelOutcome,
     retryToken: text("retryToken"),
     etagAtCancel: text("etagAtCancel"),
     etag: text("etag"),
@@ -202,86 +136,186 @@ function initFailure(message: string, id: string, outputs: CancellationOutputs):
   return Object.assign(new Error(message), { id, properties: outputs, reasons: [message] });
 }
 
-export const implementation: Required<Omit<dynamic.ResourceProvider, "delete">> = {
-  async configure(req: dynamic.ConfigureRequest): Promise<void> {
-    resetProviderState(readStackConfig((key) => req.config.get(key)));
-  },
+/** What an implementation is built from; each default is what production uses. */
+export interface ImplementationOptions {
+  /** Client options laid over the resolved connection (tests shorten the backoff). @default none */
+  client?: Partial<QueryServiceClientOptions>;
+  /**
+   * Where progress lines go (retries, waits, accepted cancels). @default stdout, which the
+   * plugin shows to the user as info messages after its first line
+   */
+  log?: (line: string) => void;
+  /** Wall-clock time in ms, for timeCancelRequested and the wait's deadline. @default Date.now */
+  now?: () => number;
+  /** How a wait between polls sleeps. @default a timer */
+  sleep?: (ms: number) => Promise<void>;
+}
 
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
-    const { inputs, failures } = normaliseInputs(news);
-    if (failures.length > 0) return { inputs: news, failures };
-    const connection = await connectionFailure(inputs);
-    if (connection) return { inputs: news, failures: [connection] };
-    return { inputs };
-  },
+/** The dynamic provider's methods, with the state they own. */
+export interface Implementation extends Required<Omit<dynamic.ResourceProvider, "delete">> {
+  /** Closes the kept-alive connections of every client this implementation made. */
+  close(): void;
+}
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
-    const replaces: string[] = [];
-    for (const key of REPLACE_KEYS) {
-      if (key === "retryToken") {
-        // The old output is the token used; a new explicit token asks for a new cancel.
-        if (news.retryToken !== undefined && !same(olds.retryToken, news.retryToken)) replaces.push(key);
-        continue;
-      }
-      if (containsUnknown(news[key]) || !same(olds[key], news[key])) replaces.push(key);
-    }
-    if (replaces.length === 0 && hasDrifted(recordFrom(olds))) replaces.push("lifecycleState");
-    const updates = UPDATE_KEYS.filter((key) => isUnknown(news[key]) || !same(olds[key], news[key]));
-    return {
-      changes: replaces.length > 0 || updates.length > 0,
-      replaces,
-      deleteBeforeReplace: false,
-    };
-  },
-
-  async create(news: Record<string, unknown>): Promise<dynamic.CreateResult> {
-    const inputs = validInputs(news, "create");
-    const deps = depsFor(inputs);
-    let record = await cancelExecution(deps, inputs);
-    const id = `${inputs.queryExecutionId}:${record.retryToken}`;
-    if (inputs.waitForTerminalState && record.outcome === "CANCEL_REQUESTED") {
-      try {
-        record = await waitForTerminal(deps, inputs, record);
-      } catch (e) {
-        if (e instanceof WaitTimeoutError) throw initFailure(e.message, id, toOutputs(inputs, e.record));
-        throw initFailure(
-          `The cancel was accepted, but waiting for a terminal state failed: ${describeError(e)}`,
-          id,
-          toOutputs(inputs, record),
-        );
-      }
-    }
-    return { id, outs: toOutputs(inputs, record) };
-  },
-
-  async read(id: string, props: Record<string, unknown> = {}): Promise<dynamic.ReadResult> {
-    const inputs = inputsFromOutputs(props);
-    const seen = await observe(depsFor(inputs), inputs);
-    return { id, props: { ...toOutputs(inputs, recordFrom(props)), ...seen } };
-  },
-
-  async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
-    // A cancel cannot be re-done in place: only the wait and connection settings change.
-    const inputs = validInputs(news, "update");
-    return { outs: toOutputs(inputs, recordFrom(olds)) };
-  },
-};
+const CONNECTION_KEYS = ["endpoint", "region", "auth", "configFile", "profile"] as const;
 
 /**
- * @internal Routes a call of the trampoline (provider.ts) by its arguments, which the plugin
- * passes as configure(req), check(olds, news), create(inputs), read(id, props); diff and update
- * (id, olds, news) are told apart by the name the trampoline appends.
+ * A fresh implementation: its own stack config (set by configure) and its own client per
+ * distinct connection, so two instances, such as two tests, share nothing.
  */
-export function routeCall(args: unknown[]): Promise<unknown> {
-  const [first, second, third, name] = args as [unknown, unknown, unknown, unknown];
-  if (args.length === 4 && (name === "diff" || name === "update")) {
-    return implementation[name](first as string, second as Record<string, unknown>, third as Record<string, unknown>);
+export function createImplementation(options: ImplementationOptions = {}): Implementation {
+  let stackConfig: StackConfig = {};
+  const clients = new Map<string, QueryServiceClient>();
+  const logLine = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
+
+  const clientFor = (inputs: CancellationInputs): QueryServiceClient => {
+    const clientOptions: QueryServiceClientOptions = {
+      ...resolveConnection(inputs, stackConfig, process.env, (path) => readFileSync(path, "utf8")),
+      // A retry is a progress line: a dead endpoint must not mean a minute of silence.
+      logger: (line) => {
+        if (line.event === "retry") logLine(describeRetry(line));
+      },
+      ...options.client,
+    };
+    const key = connectionKey(clientOptions);
+    let client = clients.get(key);
+    if (!client) {
+      client = new QueryServiceClient(clientOptions);
+      clients.set(key, client);
+    }
+    return client;
+  };
+
+  const depsFor = (inputs: CancellationInputs): CancelDeps => ({
+    service: clientFor(inputs),
+    log: logLine,
+    now: options.now ?? (() => Date.now()),
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  });
+
+  /**
+   * Preview runs create's connection rules: the client create would use is built (endpoint,
+   * region, auth kind) and its credentials read from disk (config file, profile, key,
+   * passphrase), with no request. Skipped while a connection input is still unknown.
+   */
+  const connectionFailure = async (inputs: CancellationInputs): Promise<dynamic.CheckFailure | undefined> => {
+    if (CONNECTION_KEYS.some((key) => isUnknown(inputs[key]))) return undefined;
+    try {
+      await clientFor(inputs).checkCredentialsOffline();
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof ConfigurationError)) throw e;
+      // The message often starts with the setting's name already; the engine prints the property before it.
+      const reason = e.message.startsWith(`${e.setting}: `) ? e.message.slice(e.setting.length + 2) : e.message;
+      return { property: e.setting, reason };
+    }
+  };
+
+  const close = () => {
+    for (const client of clients.values()) client.close();
+    clients.clear();
+  };
+
+  return {
+    close,
+
+    async configure(req: dynamic.ConfigureRequest): Promise<void> {
+      close();
+      stackConfig = readStackConfig((key) => req.config.get(key));
+    },
+
+    async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+      const { inputs, failures } = normaliseInputs(news);
+      if (failures.length > 0) return { inputs: news, failures };
+      const connection = await connectionFailure(inputs);
+      if (connection) return { inputs: news, failures: [connection] };
+      return { inputs };
+    },
+
+    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+      const replaces: string[] = [];
+      for (const key of REPLACE_KEYS) {
+        if (key === "retryToken") {
+          // The old output is the token used; a new explicit token asks for a new cancel.
+          if (news.retryToken !== undefined && !same(olds.retryToken, news.retryToken)) replaces.push(key);
+          continue;
+        }
+        if (containsUnknown(news[key]) || !same(olds[key], news[key])) replaces.push(key);
+      }
+      if (replaces.length === 0 && hasDrifted(recordFrom(olds))) replaces.push("lifecycleState");
+      const updates = UPDATE_KEYS.filter((key) => isUnknown(news[key]) || !same(olds[key], news[key]));
+      return {
+        changes: replaces.length > 0 || updates.length > 0,
+        replaces,
+        deleteBeforeReplace: false,
+      };
+    },
+
+    async create(news: Record<string, unknown>): Promise<dynamic.CreateResult> {
+      const inputs = validInputs(news, "create");
+      const deps = depsFor(inputs);
+      let record = await cancelExecution(deps, inputs);
+      const id = `${inputs.queryExecutionId}:${record.retryToken}`;
+      if (inputs.waitForTerminalState && record.outcome === "CANCEL_REQUESTED") {
+        try {
+          record = await waitForTerminal(deps, inputs, record);
+        } catch (e) {
+          if (e instanceof WaitTimeoutError) throw initFailure(e.message, id, toOutputs(inputs, e.record));
+          throw initFailure(
+            `The cancel was accepted, but waiting for a terminal state failed: ${describeError(e)}`,
+            id,
+            toOutputs(inputs, record),
+          );
+        }
+      }
+      return { id, outs: toOutputs(inputs, record) };
+    },
+
+    async read(id: string, props: Record<string, unknown> = {}): Promise<dynamic.ReadResult> {
+      const inputs = inputsFromOutputs(props);
+      const record = recordFrom(props); // a damaged state is said before any request
+      const seen = await observe(depsFor(inputs), inputs);
+      return { id, props: { ...toOutputs(inputs, record), ...seen } };
+    },
+
+    async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+      // A cancel cannot be re-done in place: only the wait and connection settings change.
+      const inputs = validInputs(news, "update");
+      return { outs: toOutputs(inputs, recordFrom(olds)) };
+    },
+  };
+}
+
+/** The instance the trampoline reaches, through routeCall. */
+export const implementation: Implementation = createImplementation();
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest =>
+  isRecord(v) && isRecord(v.config) && typeof v.config.get === "function";
+
+/**
+ * @internal Routes a call of the trampoline (provider.ts) by the shapes the plugin really sends:
+ * configure({ config }), check(olds, news), create(inputs), read(id, props), and diff or update
+ * (id, olds, news) with the name the trampoline appends. Anything else is refused rather than
+ * guessed at: create, the one call with a side effect, is never a fallback.
+ */
+export async function routeCall(args: unknown[]): Promise<unknown> {
+  const [first, second, third, name] = args;
+  switch (args.length) {
+    case 1:
+      if (isConfigureRequest(first)) return implementation.configure(first);
+      if (isRecord(first)) return implementation.create(first);
+      break;
+    case 2:
+      if (typeof first === "string" && isRecord(second)) return implementation.read(first, second);
+      if (isRecord(first) && isRecord(second)) return implementation.check(first, second);
+      break;
+    case 4:
+      if ((name === "diff" || name === "update") && typeof first === "string" && isRecord(second) && isRecord(third)) {
+        return implementation[name](first, second, third);
+      }
+      break;
   }
-  if (typeof first === "string") return implementation.read(first, second as Record<string, unknown>);
-  if (second !== null && typeof second === "object") {
-    return implementation.check(first as Record<string, unknown>, second as Record<string, unknown>);
-  }
-  const config = (first as { config?: { get?: unknown } } | undefined)?.config;
-  if (config && typeof config.get === "function") return implementation.configure(first as dynamic.ConfigureRequest);
-  return implementation.create(first as Record<string, unknown>);
+  const shape = args.map((a) => (a === null ? "null" : Array.isArray(a) ? "array" : typeof a)).join(", ");
+  throw new Error(`${PACKAGE_NAME}: unrecognised call (${args.length} arguments: ${shape}); the serialized provider and the installed package may not match.`);
 }

@@ -1,4 +1,5 @@
-// The package's public names. Everything else is internal.
+// provider/ answers one question: how does a Pulumi program cancel a Query Service query
+// execution exactly once? This file lists the package's public names; everything else is internal.
 
 // The resource
 export { QueryExecutionCancellation, type QueryExecutionCancellationArgs } from "./resource.js";

@@ -3,6 +3,7 @@
 // such values pass through untouched and are never validated or hashed.
 
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
+import { endpointProblem } from "./client/endpoint.js";
 import type { AuthKind } from "./client/types.js";
 import { AUTH_KIND_EXPECTED, authKindOf } from "./connection.js";
 import { CONTROL_CHARACTER, etagProblem, quoted, reasonOf, validateId, validateRetryToken } from "./client/validate.js";
@@ -73,7 +74,7 @@ export function isUnknown(value: unknown): boolean {
 
 // The client's validators turned into "why not", so check and the client enforce one set of rules.
 /** Why `value` is not an OCI id as the API takes it, or undefined when it is one. */
-export const idProblem = reasonOf((value) => validateId("id", value));
+export const idProblem = reasonOf((value) => validateId(value, "id"));
 /** Why `value` is not a retry token, or undefined when it is one. */
 export const retryTokenProblem = reasonOf((value) => validateRetryToken(value));
 const noControlCharacters = (v: string) => (CONTROL_CHARACTER.test(v) ? "control characters are not allowed" : undefined);
@@ -153,19 +154,6 @@ function oneOf<T extends string>(
     return fallback;
   }
   return value as T;
-}
-
-function endpointProblem(value: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return "an absolute URL such as https://queryservice.us-ashburn-1.oci.oraclecloud.com expected";
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return `https URL expected; got ${url.protocol}`;
-  if (url.username || url.password) return "credentials in the URL are not allowed";
-  if (url.search || url.hash) return "a query string or fragment is not allowed";
-  return undefined;
 }
 
 /**

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import { InvalidArgumentError } from "./client/errors.js";
-import type { QueryExecutionSummary, SortOrder } from "./client/types.js";
+import type { ListQueryExecutionsFilters, QueryExecutionSummary, SortOrder } from "./client/types.js";
 import { readStackConfig, resolveConnection, type AuthKindSpelling, type StackConfig } from "./connection.js";
 
 export interface ListQueryExecutionsArgs {
@@ -26,8 +26,6 @@ export interface ListQueryExecutionsArgs {
   auth?: AuthKindSpelling;
   configFile?: string;
   profile?: string;
-  /** @internal Tests pin "now" for `olderThanMinutes`. */
-  now?: () => number;
 }
 
 function stackConfig(): StackConfig {
@@ -55,28 +53,44 @@ export async function listQueryExecutions(args: ListQueryExecutionsArgs): Promis
     },
   });
   try {
-    const cutoff = args.olderThanMinutes === undefined ? undefined : (args.now ?? Date.now)() - args.olderThanMinutes * 60_000;
-    const exactName = typeof args.name === "string" ? args.name : undefined;
-    const pattern = args.name instanceof RegExp ? args.name : undefined;
-    const states = args.lifecycleStates && args.lifecycleStates.length > 0 ? args.lifecycleStates : [undefined];
-    const found: QueryExecutionSummary[] = [];
-    const seen = new Set<string>();
-    for (const lifecycleState of states) {
-      const filters = { sortOrder: args.sortOrder ?? "DESC", ...(lifecycleState ? { lifecycleState } : {}), ...(exactName ? { name: exactName } : {}) };
-      for await (const item of client.listQueryExecutions(args.projectId, filters)) {
-        if (seen.has(item.id)) continue;
-        if (pattern && !pattern.test(item.name ?? "")) continue;
-        if (cutoff !== undefined) {
-          const created = Date.parse(item.timeCreated ?? "");
-          if (!Number.isFinite(created) || created > cutoff) continue;
-        }
-        seen.add(item.id);
-        found.push(item);
-        if (args.maxResults !== undefined && found.length >= args.maxResults) return found;
-      }
-    }
-    return found;
+    return await selectExecutions((filters) => client.listQueryExecutions(args.projectId, filters), args, Date.now());
   } finally {
     client.close();
   }
+}
+
+/** The filters listQueryExecutions applies: the service filters by state and exact name, the rest here. */
+export type SelectionFilters = Pick<ListQueryExecutionsArgs, "lifecycleStates" | "name" | "olderThanMinutes" | "maxResults" | "sortOrder">;
+
+/**
+ * The executions `list` yields that match every filter: one listing per wanted state (the service
+ * filters by state and exact name), a RegExp name and the age tested here, each execution once,
+ * stopping at maxResults. Pure but for `list`; `nowMs` is the time `olderThanMinutes` counts from.
+ */
+export async function selectExecutions(
+  list: (filters: ListQueryExecutionsFilters) => AsyncIterable<QueryExecutionSummary>,
+  args: SelectionFilters,
+  nowMs: number,
+): Promise<QueryExecutionSummary[]> {
+  const cutoff = args.olderThanMinutes === undefined ? undefined : nowMs - args.olderThanMinutes * 60_000;
+  const exactName = typeof args.name === "string" ? args.name : undefined;
+  const pattern = args.name instanceof RegExp ? args.name : undefined;
+  const states = args.lifecycleStates && args.lifecycleStates.length > 0 ? args.lifecycleStates : [undefined];
+  const found: QueryExecutionSummary[] = [];
+  const seen = new Set<string>();
+  for (const lifecycleState of states) {
+    const filters = { sortOrder: args.sortOrder ?? "DESC", ...(lifecycleState ? { lifecycleState } : {}), ...(exactName ? { name: exactName } : {}) };
+    for await (const item of list(filters)) {
+      if (seen.has(item.id)) continue;
+      if (pattern && !pattern.test(item.name ?? "")) continue;
+      if (cutoff !== undefined) {
+        const created = Date.parse(item.timeCreated ?? "");
+        if (!Number.isFinite(created) || created > cutoff) continue;
+      }
+      seen.add(item.id);
+      found.push(item);
+      if (args.maxResults !== undefined && found.length >= args.maxResults) return found;
+    }
+  }
+  return found;
 }

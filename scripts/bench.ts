@@ -18,7 +18,7 @@ import {
   SimpleAuthenticationDetailsProvider,
   type RetryConfiguration,
 } from "oci-common";
-import { implementation, resetProviderState, setLogSink } from "../provider/implementation.js";
+import { createImplementation } from "../provider/implementation.js";
 import { cancellationProvider } from "../provider/provider.js";
 import { serializeProvider, startPlugin } from "../plugin-harness/index.js";
 import { barChart } from "./lib/chart.js";
@@ -113,7 +113,9 @@ const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 async function main(): Promise<void> {
   const o = options();
   const started = performance.now();
-  setLogSink(() => undefined); // the implementation's progress lines would flood the terminal
+  // Its own implementation: the progress lines would flood the terminal.
+  const quiet = () => createImplementation({ log: () => undefined });
+  let implementation = quiet();
 
   const results: Record<string, unknown> = {
     generatedAt: new Date().toISOString(),
@@ -233,7 +235,8 @@ async function main(): Promise<void> {
       const samples = new Map<string, Run[]>(scenarios.map(([name]) => [name, []]));
       for (let r = 0; r < o.repeats; r++) {
         for (const [name, run] of scenarios) {
-          resetProviderState(); // a fresh client each run: no connection or credentials carried over
+          implementation.close();
+          implementation = quiet(); // a fresh client each run: no connection or credentials carried over
           samples.get(name)!.push(await run());
         }
       }

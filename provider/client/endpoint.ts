@@ -66,29 +66,38 @@ function lookUpRegion(region: string, setting: string): { regionId: string; seco
   return { regionId: known.regionId, secondLevelDomain: known.realm.secondLevelDomain };
 }
 
+/**
+ * Why `text` cannot be the endpoint, or undefined when it can: the rules create applies, which
+ * check applies to the endpoint input too.
+ */
+export function endpointProblem(text: string): string | undefined {
+  const checked = baseUrl(text);
+  return "problem" in checked ? checked.problem : undefined;
+}
+
 function checkBaseUrl(text: string, setting: string): string {
+  const checked = baseUrl(text);
+  if ("problem" in checked) throw new ConfigurationError(`${setting}: ${checked.problem}`, setting);
+  return checked.url;
+}
+
+function baseUrl(text: string): { url: string } | { problem: string } {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw new ConfigurationError(`${setting}: not an absolute URL: ${quoted(text, 200)}`, setting);
+    // Not echoed: an unparsable URL may still hold a user:password@ part.
+    return { problem: "not an absolute URL; one such as https://queryservice.us-ashburn-1.oci.oraclecloud.com expected" };
   }
   if (url.username || url.password) {
     // The URL is not echoed: its userinfo is the secret.
-    throw new ConfigurationError(`${setting}: credentials in the URL are not allowed; remove the user:password@ part.`, setting);
+    return { problem: "credentials in the URL are not allowed; remove the user:password@ part." };
   }
   const shown = quoted(url.href, 200);
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigurationError(`${setting}: https URL expected; got ${shown}`, setting);
-  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return { problem: `https URL expected; got ${shown}` };
   if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
-    throw new ConfigurationError(
-      `${setting}: plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https for ${url.host}.`,
-      setting,
-    );
+    return { problem: `plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https for ${url.host}.` };
   }
-  if (url.search || url.hash) {
-    throw new ConfigurationError(`${setting}: a query string or fragment cannot be part of the endpoint; got ${shown}`, setting);
-  }
-  return url.origin + url.pathname.replace(/\/+$/, "");
+  if (url.search || url.hash) return { problem: `a query string or fragment cannot be part of the endpoint; got ${shown}` };
+  return { url: url.origin + url.pathname.replace(/\/+$/, "") };
 }

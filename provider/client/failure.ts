@@ -1,8 +1,9 @@
-// Turning a failed attempt into a QueryServiceError: its kind, its details and what to do next.
+// Turning a failed attempt into a QueryServiceError: the facts of the failure, what the error
+// table says it means, and the message built from both.
 
 import { STATUS_CODES, type IncomingHttpHeaders } from "node:http";
+import { meaningOf, nextStepOf, type Meaning } from "./error-table.js";
 import { QueryServiceError, type QueryServiceErrorKind } from "./errors.js";
-import { classify, lastingNetworkFailure } from "./retry.js";
 import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
 
 /** What the client knows about the call when an attempt fails. */
@@ -21,20 +22,23 @@ export interface Failure {
   code: string;
   serviceMessage: string;
   opcRequestId: string;
-  /** Overrides the kind classify() gives, e.g. Malformed for an unreadable 200. */
+  /** Overrides the kind the error table gives, e.g. Malformed for an unreadable 200; never retried. */
   kind?: QueryServiceErrorKind;
-  /** Overrides the kind's usual next step. */
+  /** Overrides the table's next step, for advice that depends on the call. */
   nextStep?: string;
   /** Kept as the error's cause: never got's error, which carries the authorization header. */
   cause?: { name: string; code?: string };
 }
 
-export function toError(ctx: CallContext, f: Failure): QueryServiceError {
-  const classified = classify(f.status, f.code);
-  const kind = f.kind ?? classified.kind;
-  const retryable = f.kind === undefined && classified.retryable && ctx.retryAllowed;
+/** What the failure means: the error table's row, or the kind the failure itself names. */
+export function meaningFor(f: Failure): Meaning {
+  return f.kind === undefined ? meaningOf(f.status, f.code) : { kind: f.kind, retryable: false, nextStep: nextStepOf(f.kind) };
+}
+
+export function toError(ctx: CallContext, f: Failure, meaning: Meaning = meaningFor(f)): QueryServiceError {
+  const { kind } = meaning;
   const outcomeUnknown = !ctx.retryAllowed && (kind === "Network" || kind === "Timeout" || kind === "ServerError");
-  const step = f.nextStep ?? nextStep(kind);
+  const step = f.nextStep ?? meaning.nextStep;
   const error = new QueryServiceError({
     operation: ctx.operation,
     kind,
@@ -46,7 +50,7 @@ export function toError(ctx: CallContext, f: Failure): QueryServiceError {
     opcRequestId: f.opcRequestId,
     clientRequestId: ctx.clientRequestId,
     attempts: ctx.attempts,
-    retryable,
+    retryable: meaning.retryable && ctx.retryAllowed,
     nextStep: outcomeUnknown
       ? `${step} The request may or may not have taken effect: read the resource to find out; with an opc-retry-token such failures are retried safely.`
       : step,
@@ -66,13 +70,12 @@ export function noResponseFailure(error: { name: string; code: string; message: 
     serviceMessage: serviceText(error.message, SERVICE_TEXT_LIMITS.networkError),
     opcRequestId: "",
     cause,
-    nextStep: lastingNetworkFailure(error.code),
   };
 }
 
 /** A 3xx: redirects are not followed, so it is reported, with the target stripped of secrets. */
 export function redirectFailure(status: number, headers: IncomingHttpHeaders, opcRequestId: string): Failure {
-  const location = firstHeader(headers.location) ?? "";
+  const location = headerValue(headers, "location") ?? "";
   let shown = "";
   try {
     const url = new URL(location);
@@ -85,7 +88,6 @@ export function redirectFailure(status: number, headers: IncomingHttpHeaders, op
     code: "Redirect",
     serviceMessage: `redirect to ${serviceText(shown, 200) || "(no location)"}`,
     opcRequestId,
-    nextStep: "The endpoint redirects and redirects are not followed (the signature covers host and path): set endpoint to the URL that answers directly.",
   };
 }
 
@@ -116,29 +118,8 @@ function reasonPhrase(status: number): string {
   return (STATUS_CODES[status] ?? `HTTP${status}`).replace(/[^A-Za-z0-9]/g, "") || `HTTP${status}`;
 }
 
-const NEXT_STEPS: Record<QueryServiceErrorKind, string> = {
-  NotFound:
-    "Check projectId and queryExecutionId, and that an IAM policy lets this user read query executions in the project's compartment (OCI answers 404 for both).",
-  EtagMismatch: "The execution changed since its etag was read: GET it again and decide with the new etag.",
-  IncorrectState: "The execution is in a state that does not allow this yet: wait and try again, or GET it to see its state.",
-  Conflict: "The execution's state does not allow this: GET it to see its current state.",
-  RetryTokenInvalid: "The opc-retry-token was invalidated by a later operation: use a new retry token if the action is still wanted.",
-  Invalid: "The service rejected the request: check the ids and arguments against the message.",
-  NotAuthenticated:
-    "Check the API key: the tenancy, user and fingerprint in the config must match the uploaded public key, and the clock must be within 5 minutes of real time.",
-  NotAuthorized: "Add an IAM policy that lets this user manage query executions in the project's compartment.",
-  Throttled: "The service is throttling: lower the concurrency (for example pulumi up --parallel 2) or try again later.",
-  ServerError: "The service failed: try again later, and quote the opc-request-id to Oracle support if it persists.",
-  NotImplemented: "The endpoint does not implement this operation: check that endpoint points at the Query Service.",
-  Network: "No answer came: check the endpoint (or region), DNS, proxy settings and network access.",
-  Timeout: "No answer came in time: check the endpoint and network, or raise attemptTimeoutMs.",
-  Malformed: "The answer is not a Query Service response: check that endpoint points at the Query Service and not at a proxy or login page.",
-};
-
-export function nextStep(kind: QueryServiceErrorKind): string {
-  return NEXT_STEPS[kind];
-}
-
-function firstHeader(value: string | string[] | undefined): string | undefined {
+/** A response header's value; the first, when it came more than once. */
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

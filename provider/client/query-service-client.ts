@@ -1,20 +1,31 @@
-// The Query Service client: get, list and cancel query executions, each request signed, sent
+// provider/client/ answers one question: how does one call to the Query Service go out and come
+// back safely, signed, retried, bounded and failed clearly? It knows nothing of Pulumi.
+// This file is the client: get, list and cancel query executions, each request signed, sent
 // with got, retried by the pure rules in retry.ts and failed as a QueryServiceError.
 
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
-import { dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import tls from "node:tls";
 import got from "got";
+import { PACKAGE_NAME, PACKAGE_VERSION } from "../package-info.js";
 import { checkAuthSettings, loadAuthProvider, type AuthSettings } from "./auth.js";
 import { resolveEndpoint } from "./endpoint.js";
 import { ConfigurationError, type QueryServiceError } from "./errors.js";
-import { noResponseFailure, parseErrorBody, parseJsonObject, redirectFailure, toError, type CallContext, type Failure } from "./failure.js";
-import { classify, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
+import {
+  headerValue,
+  meaningFor,
+  noResponseFailure,
+  parseErrorBody,
+  parseJsonObject,
+  redirectFailure,
+  toError,
+  type CallContext,
+  type Failure,
+} from "./failure.js";
+import { nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
 import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
 import { RequestSigner } from "./signer.js";
 import type {
@@ -56,7 +67,8 @@ interface Answer {
   ctx: CallContext;
 }
 
-type Outcome =
+/** What one attempt ended in: an answer (read to its end or stopped at the size cap), or no answer. */
+type AttemptResult =
   | { response: { statusCode: number; headers: IncomingHttpHeaders; body: string } }
   /** The body went past maxResponseBytes: reading stopped there, and the rest was never received. */
   | { tooLarge: { statusCode: number; headers: IncomingHttpHeaders } }
@@ -127,7 +139,7 @@ export class QueryServiceClient {
    * now, before any request; requests start when iteration does.
    */
   listQueryExecutions(projectId: string, filters: ListQueryExecutionsFilters = {}): AsyncIterableIterator<QueryExecutionSummary> {
-    const path = `${API_VERSION}/projects/${encodeURIComponent(validateId("projectId", projectId))}/queryExecutions`;
+    const path = `${API_VERSION}/projects/${encodeURIComponent(validateId(projectId, "projectId"))}/queryExecutions`;
     return this.pages(path, validateListFilters(filters), filters.signal);
   }
 
@@ -224,13 +236,13 @@ export class QueryServiceClient {
         headers: { accept: "application/json", "user-agent": this.userAgent, "opc-request-id": clientRequestId, ...call.headers },
       });
       const attemptStarted = this.now();
-      const outcome = await this.attempt(url, call, headers);
+      const result = await this.attempt(url, call, headers);
       const line = { event: "attempt", operation: call.operation, method: call.method, path: call.path, attempt, clientRequestId } as const;
       const durationMs = Math.round(this.now() - attemptStarted);
 
       let failure: Failure;
-      if ("response" in outcome) {
-        const { statusCode: status, headers: responseHeaders, body } = outcome.response;
+      if ("response" in result) {
+        const { statusCode: status, headers: responseHeaders, body } = result.response;
         const opcRequestId = requestIdOf(responseHeaders);
         if (status === call.success) {
           this.log({ ...line, status, opcRequestId, durationMs });
@@ -240,8 +252,8 @@ export class QueryServiceClient {
         else if (status >= 300 && status < 400) failure = redirectFailure(status, responseHeaders, opcRequestId);
         else failure = { status, opcRequestId, ...parseErrorBody(status, body) };
         this.log({ ...line, status, code: failure.code, opcRequestId, durationMs });
-      } else if ("tooLarge" in outcome) {
-        const { statusCode: status, headers: responseHeaders } = outcome.tooLarge;
+      } else if ("tooLarge" in result) {
+        const { statusCode: status, headers: responseHeaders } = result.tooLarge;
         failure = {
           status,
           code: "ResponseTooLarge",
@@ -252,19 +264,19 @@ export class QueryServiceClient {
         this.log({ ...line, status, code: failure.code, opcRequestId: failure.opcRequestId, durationMs });
       } else {
         if (call.signal?.aborted) throw call.signal.reason;
-        failure = noResponseFailure(outcome.error, this.attemptTimeoutMs);
+        failure = noResponseFailure(result.error, this.attemptTimeoutMs);
         this.log({ ...line, code: failure.code, durationMs, error: `${failure.code}: ${failure.serviceMessage}` });
       }
 
-      const error = toError(ctx, failure);
+      const meaning = meaningFor(failure);
+      const error = toError(ctx, failure, meaning);
       if (!error.details.retryable) {
-        const worthRetrying = failure.kind === undefined && classify(failure.status, failure.code).retryable;
-        const why = worthRetrying ? "a POST without opc-retry-token is not retried" : `${describeStatus(failure)} is not retried`;
+        const why = meaning.retryable ? "a POST without opc-retry-token is not retried" : `${describeStatus(failure)} is not retried`;
         throw this.giveUp(error, why);
       }
       const timing = {
         attempt,
-        retryAfterMs: parseRetryAfter(headerValue("response" in outcome ? outcome.response.headers : {}, "retry-after"), Date.now()),
+        retryAfterMs: parseRetryAfter(headerValue("response" in result ? result.response.headers : {}, "retry-after"), Date.now()),
         elapsedMs: this.now() - started,
         policy: this.policy,
       };
@@ -287,7 +299,7 @@ export class QueryServiceClient {
     }
   }
 
-  private async attempt(url: string, call: Call, headers: Record<string, string>): Promise<Outcome> {
+  private async attempt(url: string, call: Call, headers: Record<string, string>): Promise<AttemptResult> {
     // A stream rather than got's buffered promise: the body is counted as it arrives, so reading
     // stops at maxResponseBytes whatever the service sends (got has no limit of its own).
     let response: { statusCode: number; headers: IncomingHttpHeaders } | undefined;
@@ -355,14 +367,14 @@ export class QueryServiceClient {
     try {
       this.logger?.(line);
     } catch {
-      // A failing logger must not change the outcome of a request.
+      // A failing logger must not change the result of a request.
     }
   }
 }
 
 function executionPath(projectId: string, queryExecutionId: string): string {
-  const project = encodeURIComponent(validateId("projectId", projectId));
-  const execution = encodeURIComponent(validateId("queryExecutionId", queryExecutionId));
+  const project = encodeURIComponent(validateId(projectId, "projectId"));
+  const execution = encodeURIComponent(validateId(queryExecutionId, "queryExecutionId"));
   return `${API_VERSION}/projects/${project}/queryExecutions/${execution}`;
 }
 
@@ -427,11 +439,6 @@ function describeStatus(f: Failure): string {
   return f.status === undefined ? f.code : `${f.status} ${f.code}`;
 }
 
-function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function trustedCertificates(ca: string | string[] | undefined): string[] | undefined {
   if (ca === undefined) return undefined;
   // `ca` replaces Node's trust store, so the defaults are passed along with the extra ones.
@@ -439,23 +446,7 @@ function trustedCertificates(ca: string | string[] | undefined): string[] | unde
   return [...defaults, ...(Array.isArray(ca) ? ca : [ca])];
 }
 
-let cachedUserAgent: string | undefined;
-
-/** `<package>/<version> (Node.js v24…; linux)`, read once from this package's package.json. */
+/** `<package>/<version> (Node.js v24…; linux)`. */
 function userAgent(): string {
-  cachedUserAgent ??= `${packageIdentity()} (Node.js ${process.version}; ${process.platform})`;
-  return cachedUserAgent;
-}
-
-function packageIdentity(): string {
-  // From provider/client/ in the sources and dist/provider/client/ when built: walk up.
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
-      if (pkg.name && pkg.version) return `${pkg.name}/${pkg.version}`;
-    } catch {
-      // not here; keep walking
-    }
-    if (dirname(dir) === dir) return "oci-query-service-client/unknown";
-  }
+  return `${PACKAGE_NAME}/${PACKAGE_VERSION} (Node.js ${process.version}; ${process.platform})`;
 }

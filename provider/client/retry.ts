@@ -1,7 +1,8 @@
-// Pure retry decisions: which failures are worth another attempt and how long to wait.
-// Time and randomness are parameters, so tests pin them and check exact numbers.
+// Pure retry timing: how long to wait before the next attempt, and when to stop. Which failures
+// are worth another attempt is the error table's (error-table.ts). Time and randomness are
+// parameters, so tests pin them and check exact numbers.
 
-import { ConfigurationError, type QueryServiceErrorKind } from "./errors.js";
+import { ConfigurationError } from "./errors.js";
 import type { RetryPolicy } from "./types.js";
 
 /** The OCI SDKs' defaults, with a tighter total budget than their 600 s. */
@@ -95,66 +96,6 @@ export function parseRetryAfter(header: string | undefined, nowMs: number): numb
   if (!/[a-z]/i.test(text)) return undefined; // "-1", "1e3": not a date either
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
-export interface Classification {
-  kind: QueryServiceErrorKind;
-  /** True when another attempt may succeed (a POST still needs a retry token for that). */
-  retryable: boolean;
-}
-
-/**
- * Maps a response status and the service's code to an error kind. `status` undefined means no
- * response came: `code` "Timeout" for the attempt timeout, anything else a network failure.
- */
-export function classify(status: number | undefined, code: string): Classification {
-  if (status === undefined) {
-    if (code === "Timeout") return { kind: "Timeout", retryable: true };
-    return { kind: "Network", retryable: lastingNetworkFailure(code) === undefined };
-  }
-  switch (status) {
-    case 401:
-      return { kind: "NotAuthenticated", retryable: false };
-    case 402:
-    case 403:
-      return { kind: "NotAuthorized", retryable: false };
-    case 404:
-      return { kind: "NotFound", retryable: false };
-    case 409:
-      if (code === "IncorrectState") return { kind: "IncorrectState", retryable: true };
-      if (code === "InvalidatedRetryToken") return { kind: "RetryTokenInvalid", retryable: false };
-      return { kind: "Conflict", retryable: false };
-    case 412:
-      return { kind: "EtagMismatch", retryable: false };
-    case 429:
-      return { kind: "Throttled", retryable: true };
-    case 500:
-    case 502:
-    case 503:
-    case 504:
-      return { kind: "ServerError", retryable: true };
-    case 501:
-      return { kind: "NotImplemented", retryable: false };
-  }
-  if (status >= 500) return { kind: "ServerError", retryable: false };
-  if (status >= 400) return { kind: "Invalid", retryable: false };
-  // 1xx/3xx (redirects are not followed) and unexpected 2xx: nothing this client can read.
-  return { kind: "Malformed", retryable: false };
-}
-
-// Failures without a response that asking again within the budget cannot cure, each with what to
-// do instead. Anything else without a response (refused, reset, timed out, EAI_AGAIN) may heal.
-const LASTING_NETWORK_FAILURES: ReadonlyArray<[RegExp, string]> = [
-  [/^ENOTFOUND$/, "The endpoint's host name does not exist (DNS answered so): check endpoint, or region, for a typo."],
-  // Self-signed, expired, wrong host, unknown issuer: an untrusted certificate stays untrusted.
-  [/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/, "The server's TLS certificate is not trusted: check the endpoint, or pass the certificate of the CA that signed it as ca."],
-  [/^EPROTO$|^ERR_SSL_/, "The endpoint does not speak TLS on that port: check the scheme (https) and the port of endpoint."],
-  [/^HPE_/, "The endpoint does not answer in HTTP: check that its port is the Query Service's."],
-];
-
-/** The next step for a failure without a response that will not heal, or undefined when it may. */
-export function lastingNetworkFailure(code: string): string | undefined {
-  return LASTING_NETWORK_FAILURES.find(([pattern]) => pattern.test(code))?.[1];
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -13,8 +13,8 @@ const SORT_ORDER: readonly SortOrder[] = ["ASC", "DESC"];
 // Unicode, so it has no UTF-8 form and encodeURIComponent throws a URIError naming nothing.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-/** A path id (`projectId`, `queryExecutionId`): 1..255 characters, no control characters. */
-export function validateId(argument: string, value: unknown): string {
+/** A path id (`projectId`, `queryExecutionId`): 1..255 characters, no control characters or lone surrogates. */
+export function validateId(value: unknown, argument: string): string {
   const text = requireString(argument, value);
   checkLength(argument, text, 255);
   checkNoControlCharacters(argument, text);

@@ -1,5 +1,7 @@
-// What the measurement scripts share: throwaway credentials, a local server to misbehave from, and
-// a peak-RSS sampler. The scripts print figures; nothing here asserts a time or a size.
+// scripts/measure/ answers one question: what did each hardening fix change, in memory, requests
+// and silence? Each script prints before/after figures; nothing here asserts a time or a size.
+// This file is what they share: throwaway credentials, a local server to misbehave from, and a
+// peak-RSS sampler.
 
 import { generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

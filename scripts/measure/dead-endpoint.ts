@@ -5,7 +5,7 @@
 //
 //   npm run build --silent && node dist/scripts/measure/dead-endpoint.js
 
-import { implementation, setLogSink } from "../../provider/implementation.js";
+import { createImplementation } from "../../provider/implementation.js";
 import { throwawayCredentials } from "./common.js";
 
 async function run(endpoint: string): Promise<void> {
@@ -16,20 +16,24 @@ async function run(endpoint: string): Promise<void> {
     "oci:userOcid": key.user,
     "oci:fingerprint": key.fingerprint,
   };
-  await implementation.configure({ config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? "" } } as never);
-  const started = performance.now();
+  let started = performance.now();
   const marks = [0];
   const lines: string[] = [];
-  setLogSink((line) => {
-    marks.push(performance.now() - started);
-    lines.push(line);
+  const implementation = createImplementation({
+    log: (line) => {
+      marks.push(performance.now() - started);
+      lines.push(line);
+    },
   });
+  await implementation.configure({ config: { get: (k: string) => config[k], require: (k: string) => config[k] ?? "" } } as never);
+  started = performance.now();
   const result = await implementation
     .create({ projectId: "ocid1.queryserviceproject.oc1..p", queryExecutionId: "ocid1.queryexecution.oc1..q", endpoint })
     .then(() => "created", (e: unknown) => (e as Error).message);
   const total = performance.now() - started;
   marks.push(total);
   const silence = Math.max(...marks.slice(1).map((m, i) => m - marks[i]!));
+  implementation.close();
   console.log(`\nendpoint ${endpoint}`);
   console.log(`  failed after:     ${(total / 1000).toFixed(1)} s`);
   console.log(`  progress lines:   ${lines.length}`);

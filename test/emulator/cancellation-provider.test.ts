@@ -2,14 +2,9 @@
 // implementation the trampoline forwards to; test/plugin drives the same through the real plugin.
 
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
-import {
-  implementation,
-  resetProviderState,
-  routeCall,
-  setLogSink,
-  setTestOverrides,
-} from "../../provider/implementation";
+import { createImplementation, type Implementation, type ImplementationOptions } from "../../provider/implementation";
 import { readFileSync, writeFileSync } from "node:fs";
+import { inspect } from "node:util";
 import { deriveRetryToken } from "../../provider/retry-token";
 import { normaliseInputs, UNKNOWN } from "../../provider/inputs";
 import { cancelExecution, type ExecutionService } from "../../provider/cancel";
@@ -19,14 +14,24 @@ import { withEmulator } from "../helpers/with-emulator";
 
 type Props = Record<string, any>;
 let logs: string[] = [];
+let implementation: Implementation;
+
+/**
+ * A fresh implementation, as a new plugin process has: nothing cached, no stack config. Backoff
+ * in milliseconds unless `client` says otherwise, so retry tests stay fast; the rules are the
+ * production ones.
+ */
+function fresh(options: ImplementationOptions = {}): Implementation {
+  implementation?.close();
+  implementation = createImplementation({ log: (line) => logs.push(line), client: { retry: { baseDelayMs: 5, maxDelayMs: 20, totalBudgetMs: 10_000 } }, ...options });
+  return implementation;
+}
 
 beforeEach(() => {
   logs = [];
-  setLogSink((line) => logs.push(line));
-  // Backoff in milliseconds so retry tests stay fast; the rules are the production ones.
-  setTestOverrides({ client: { retry: { baseDelayMs: 5, maxDelayMs: 20, totalBudgetMs: 10_000 } } });
+  fresh();
 });
-afterAll(() => resetProviderState());
+afterEach(() => implementation.close());
 
 /** A ConfigureRequest with these stack config values. */
 function stackConfig(values: Record<string, string>) {
@@ -252,12 +257,12 @@ describe("create", () => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
       const news = { projectId, queryExecutionId: id, ...connection(emu, creds) };
       // One attempt only: the dropped answer ends the run, as a killed process would.
-      setTestOverrides({ client: { retry: { maxAttempts: 1 } } });
+      fresh({ client: { retry: { maxAttempts: 1 } } });
       emu.faults.add({ operation: "CancelQueryExecution", times: 1, afterEffect: "drop-connection" });
       await expect(create(news)).rejects.toThrow(/CancelQueryExecution failed/);
       expect(emu.effectiveCancels(id)).toBe(1);
 
-      setTestOverrides({ client: { retry: { baseDelayMs: 5 } } }); // the re-run: a fresh process
+      fresh({ client: { retry: { baseDelayMs: 5 } } }); // the re-run: a fresh process
       const result = await create(news);
       expect(cancels(emu)).toHaveLength(1);
       expect(emu.effectiveCancels(id)).toBe(1);
@@ -269,12 +274,12 @@ describe("create", () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
       const news = { projectId, queryExecutionId: id, onAlreadyTerminal: "fail", ...connection(emu, creds) };
-      setTestOverrides({ client: { retry: { maxAttempts: 1 } } });
+      fresh({ client: { retry: { maxAttempts: 1 } } });
       emu.faults.add({ operation: "CancelQueryExecution", times: 1, afterEffect: "drop-connection" });
       await expect(create(news)).rejects.toThrow(/CancelQueryExecution failed/);
       emu.store.setState(projectId, id, "CANCELED"); // the cancel completed before the re-run
 
-      setTestOverrides({});
+      fresh({ client: {} }); // the re-run: a fresh process with the production retry policy
       const result = await create(news);
       expect(result.outs).toMatchObject({ outcome: "ALREADY_TERMINAL", lifecycleState: "CANCELED" });
       expect(emu.effectiveCancels(id)).toBe(1);
@@ -286,12 +291,12 @@ describe("create", () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
       const news = { projectId, queryExecutionId: id, ...connection(emu, creds) };
-      setTestOverrides({ client: { retry: { maxAttempts: 1 } } });
+      fresh({ client: { retry: { maxAttempts: 1 } } });
       emu.faults.add({ operation: "CancelQueryExecution", times: 1, beforeEffect: "drop-connection" });
       await expect(create(news)).rejects.toThrow(/CancelQueryExecution failed/);
       expect(emu.effectiveCancels(id)).toBe(0);
 
-      setTestOverrides({});
+      fresh({ client: {} }); // the re-run: a fresh process with the production retry policy
       await create(news);
       const tokens = cancels(emu).map((r) => r.headers["opc-retry-token"]);
       expect(tokens).toHaveLength(2);
@@ -323,7 +328,7 @@ describe("create", () => {
     await withEmulator(
       async (emu, creds) => {
         const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
-        setTestOverrides({ client: { retry: { baseDelayMs: 5 } }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) });
+        fresh({ client: { retry: { baseDelayMs: 5 } }, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 20))) });
         const result = await create({ projectId, queryExecutionId: id, waitForTerminalState: true, ...connection(emu, creds) });
         expect(result.outs).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELED" });
         expect(result.outs.etag).not.toBe(result.outs.etagAtCancel);
@@ -339,7 +344,7 @@ describe("create", () => {
       async (emu, creds) => {
         const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
         let now = 0;
-        setTestOverrides({ now: () => now, sleep: async (ms) => void (now += ms) });
+        fresh({ now: () => now, sleep: async (ms) => void (now += ms) });
         const error = await rejection(
           create({ projectId, queryExecutionId: id, waitForTerminalState: true, waitTimeoutSeconds: 5, ...connection(emu, creds) }),
           Error,
@@ -456,6 +461,17 @@ describe("diff", () => {
 });
 
 describe("update and check", () => {
+  test.each([
+    ["no outcome", {}],
+    ["an outcome no version ever wrote", { outcome: "CANCELLED_MAYBE" }],
+  ])("diff, read and update refuse a state with %s instead of guessing one", async (_what, damage) => {
+    const olds = { projectId: "p", queryExecutionId: "q", etag: "e", lifecycleState: "IN_PROGRESS", ...damage };
+    const damaged = /recorded state of the cancellation of query execution "q" has outcome .*: the state is damaged/;
+    await expect(implementation.diff("q:t", olds, { projectId: "p", queryExecutionId: "q" })).rejects.toThrow(damaged);
+    await expect(implementation.update("q:t", olds, { projectId: "p", queryExecutionId: "q" })).rejects.toThrow(damaged);
+    await expect(implementation.read("q:t", { ...olds, endpoint: "http://127.0.0.1:9" })).rejects.toThrow(damaged);
+  });
+
   test("update stores the new settings and sends no request", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
@@ -510,12 +526,21 @@ describe("update and check", () => {
       expect(emu.requests()).toHaveLength(0);
     });
   });
+});
 
-  test("routes trampoline calls by their arguments", async () => {
-    const checkResult = (await routeCall([{}, { projectId: "p", queryExecutionId: "q" }])) as Props;
-    expect(checkResult.inputs).toMatchObject({ projectId: "p", queryExecutionId: "q" });
-    const diff = (await routeCall(["id", { projectId: "p", queryExecutionId: "q" }, { projectId: "p", queryExecutionId: "q2" }, "diff"])) as Props;
-    expect(diff.replaces).toEqual(["queryExecutionId"]);
+describe("createImplementation", () => {
+  test("two implementations share no stack config: configuring one leaves the other unconfigured", async () => {
+    await withEmulator(async (emu, creds) => {
+      const other = createImplementation({ log: () => undefined });
+      try {
+        await implementation.configure(stackConfig({ "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile, "oci:configFileProfile": creds.profile }));
+        const news = { projectId: "p", queryExecutionId: "q" };
+        expect((await implementation.check({}, news)).failures ?? []).toEqual([]);
+        expect((await other.check({}, news)).failures).toEqual([{ property: "endpoint", reason: expect.stringMatching(/^No Query Service endpoint/) }]);
+      } finally {
+        other.close();
+      }
+    });
   });
 });
 
@@ -525,10 +550,14 @@ describe("credentials", () => {
       async (emu, creds) => {
         const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
         const result = await create({ projectId, queryExecutionId: id, ...connection(emu, creds) });
-        const text = JSON.stringify(result);
-        expect(text).not.toContain(creds.passphrase!);
-        expect(text).not.toContain(creds.privateKeyPem.split("\n")[1]!);
         expect(emu.effectiveCancels(id)).toBe(1);
+        // An error made with the same key: the service refuses the next look.
+        emu.faults.add({ operation: "GetQueryExecution", respond: { status: 401 } });
+        const error = await rejection(create({ projectId, queryExecutionId: id, ...connection(emu, creds) }), Error);
+        expect(error.message).toMatch(/^GetQueryExecution failed: 401 NotAuthenticated/);
+        const everything = [JSON.stringify(result), error.message, String(error), JSON.stringify(error), inspect(error, { depth: 10 })].join("\n");
+        const secrets = [...creds.privateKeyPem.split("\n").filter((l) => l !== "" && !l.startsWith("-----")), creds.passphrase!];
+        expect(secrets.filter((secret) => everything.includes(secret))).toEqual([]);
       },
       { credentials: { passphrase: "correct horse battery staple" } },
     );
@@ -540,7 +569,6 @@ describe("credentials", () => {
       await expect(create({ projectId: "p", queryExecutionId: "q" })).rejects.toThrow(
         "OCI config file /nonexistent/oci-config (from stack config queryservice:configFile) does not exist",
       );
-      resetProviderState();
     });
   });
 
@@ -556,12 +584,10 @@ describe("credentials", () => {
           "queryservice:endpoint": emu.url,
         }),
       );
-      setTestOverrides({ client: { retry: { baseDelayMs: 5 } } });
       const result = await create({ projectId, queryExecutionId: id });
       expect(emu.effectiveCancels(id)).toBe(1);
       expect(JSON.stringify(result)).not.toContain(creds.privateKeyPem.split("\n")[1]!);
       expect(result.outs).toMatchObject({ endpoint: "", configFile: "" });
-      resetProviderState();
     });
   });
 });

@@ -1,5 +1,5 @@
 // opc-retry-token memory. The 24 h lifetime is documented; answering 409 InvalidatedRetryToken
-// for a token reused on a different request is the emulator's choice (emulator/server.ts).
+// for a token reused on a different request is the emulator's choice (emulator/retry-tokens.ts).
 
 import { manualClock } from "../../emulator/index.js";
 import { signedRequest, withEmulator } from "../helpers/with-emulator.js";

@@ -129,9 +129,22 @@ describe("startPlugin", () => {
     expect(plugin.stdout).toContain(`info: [runtime] created ${created.id}`);
   });
 
-  test("records every call in order", () => {
-    expect(plugin.calls.slice(0, 3).map((c) => c.method)).toEqual(["configure", "getPluginInfo", "check"]);
-    expect(plugin.calls.find((c) => c.error)).toMatchObject({ method: "create", urn: urn("f"), error: "injected create failure for f" });
+  test("records every call in order, with the error of a failed one", async () => {
+    // A plugin of its own: what the shared one recorded depends on which tests ran before.
+    const own = await startPlugin({ cwd: fixture, project: "journal", config: { "journal:greeting": "hello" } });
+    try {
+      await own.configure({ "journal:greeting": "hello" });
+      await own.getPluginInfo();
+      const news = { store, name: "f", value: "1", key: "k", __provider: providerText };
+      await own.check(urn("f"), {}, news);
+      fs.writeFileSync(path.join(store, "fail-create-f"), "");
+      await expect(own.create(urn("f"), news)).rejects.toBeInstanceOf(PluginError);
+      expect(own.calls.map((c) => c.method)).toEqual(["configure", "getPluginInfo", "check", "create"]);
+      expect(own.calls.map((c) => c.error)).toEqual([undefined, undefined, undefined, "injected create failure for f"]);
+      expect(own.calls[3]).toMatchObject({ method: "create", urn: urn("f") });
+    } finally {
+      await own.stop();
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
-import { implementation, resetProviderState, setLogSink } from "../../provider/implementation";
+import { createImplementation } from "../../provider/implementation";
 import { STACK_CONFIG_KEYS } from "../../provider/connection";
 import { INPUT_KEYS, UNKNOWN } from "../../provider/inputs";
 import { startEmulator } from "../../emulator/index";
@@ -79,9 +79,9 @@ const news = fc
 
 let emu: Emulator;
 let creds: EmulatorCredentials;
+const implementation = createImplementation({ log: () => undefined });
 
 beforeAll(async () => {
-  setLogSink(() => undefined);
   emu = await startEmulator();
   creds = await emu.writeCredentials();
   // A usable connection from stack config, so check's connection rules pass unless an input breaks them.
@@ -89,9 +89,8 @@ beforeAll(async () => {
   await implementation.configure({ config: { get: (key: string) => config[key], require: (key: string) => config[key] ?? "" } });
 });
 
-afterAll(() => resetProviderState());
-
 afterAll(async () => {
+  implementation.close();
   await emu?.close();
 });
 

@@ -1,5 +1,5 @@
 import { ConfigurationError } from "../../provider/client/errors";
-import { classify, DEFAULT_RETRY_POLICY, lastingNetworkFailure, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "../../provider/client/retry";
+import { DEFAULT_RETRY_POLICY, nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "../../provider/client/retry";
 import type { RetryPolicy } from "../../provider/client/types";
 
 const policy: RetryPolicy = { maxAttempts: 8, maxAttemptsWithRetryAfter: 100, baseDelayMs: 1000, maxDelayMs: 30000, totalBudgetMs: 120000 };
@@ -98,53 +98,6 @@ describe("parseRetryAfter", () => {
     for (const header of [undefined, "", "soon", "-1", "1e3", "0x10"]) {
       expect(parseRetryAfter(header, now)).toBeUndefined();
     }
-  });
-});
-
-describe("classify", () => {
-  test.each([
-    [429, "TooManyRequests", "Throttled"],
-    [500, "InternalServerError", "ServerError"],
-    [502, "BadGateway", "ServerError"],
-    [503, "ServiceUnavailable", "ServerError"],
-    [504, "GatewayTimeout", "ServerError"],
-    [409, "IncorrectState", "IncorrectState"],
-  ])("retries %i %s as %s", (status, code, kind) => {
-    expect(classify(status, code)).toEqual({ kind, retryable: true });
-  });
-
-  test.each([
-    [400, "InvalidParameter", "Invalid"],
-    [401, "NotAuthenticated", "NotAuthenticated"],
-    [403, "NotAuthorized", "NotAuthorized"],
-    [404, "NotAuthorizedOrNotFound", "NotFound"],
-    [405, "MethodNotAllowed", "Invalid"],
-    [409, "Conflict", "Conflict"],
-    [409, "InvalidatedRetryToken", "RetryTokenInvalid"],
-    [412, "NoEtagMatch", "EtagMismatch"],
-    [501, "MethodNotImplemented", "NotImplemented"],
-    [505, "HTTPVersionNotSupported", "ServerError"],
-    [302, "Redirect", "Malformed"],
-  ])("does not retry %i %s (%s)", (status, code, kind) => {
-    expect(classify(status, code)).toEqual({ kind, retryable: false });
-  });
-
-  test("retries failures without a response that may heal", () => {
-    for (const code of ["ECONNRESET", "ECONNREFUSED", "EAI_AGAIN", "EPIPE"]) {
-      expect([code, classify(undefined, code)]).toEqual([code, { kind: "Network", retryable: true }]);
-    }
-    expect(classify(undefined, "Timeout")).toEqual({ kind: "Timeout", retryable: true });
-  });
-
-  test.each([
-    ["ENOTFOUND", /host name does not exist/],
-    ["DEPTH_ZERO_SELF_SIGNED_CERT", /TLS certificate is not trusted/],
-    ["ERR_TLS_CERT_ALTNAME_INVALID", /TLS certificate is not trusted/],
-    ["ERR_SSL_WRONG_VERSION_NUMBER", /does not speak TLS on that port/],
-    ["HPE_INVALID_CONSTANT", /does not answer in HTTP/],
-  ])("does not retry %s, which cannot heal within the budget, and says what to do", (code, step) => {
-    expect(classify(undefined, code)).toEqual({ kind: "Network", retryable: false });
-    expect(lastingNetworkFailure(code)).toMatch(step);
   });
 });
 

@@ -14,36 +14,36 @@ function reasonOf(fn: () => unknown): string {
 
 describe("validateId", () => {
   test("accepts OCIDs and any printable text up to 255 characters", () => {
-    expect(validateId("projectId", "ocid1.queryserviceproject.oc1.iad.aaaa")).toBe("ocid1.queryserviceproject.oc1.iad.aaaa");
-    expect(validateId("queryExecutionId", "a b/c?d#é")).toBe("a b/c?d#é");
-    expect(validateId("projectId", "x".repeat(255))).toHaveLength(255);
+    expect(validateId("ocid1.queryserviceproject.oc1.iad.aaaa", "projectId")).toBe("ocid1.queryserviceproject.oc1.iad.aaaa");
+    expect(validateId("a b/c?d#é", "queryExecutionId")).toBe("a b/c?d#é");
+    expect(validateId("x".repeat(255), "projectId")).toHaveLength(255);
   });
 
   test("rejects empty and over-long ids, with the length", () => {
-    expect(reasonOf(() => validateId("projectId", ""))).toBe("1..255 characters expected; got 0");
-    expect(reasonOf(() => validateId("projectId", "x".repeat(256)))).toBe("1..255 characters expected; got 256");
+    expect(reasonOf(() => validateId("", "projectId"))).toBe("1..255 characters expected; got 0");
+    expect(reasonOf(() => validateId("x".repeat(256), "projectId"))).toBe("1..255 characters expected; got 256");
   });
 
   test("rejects control characters, saying where", () => {
-    expect(reasonOf(() => validateId("queryExecutionId", "ab\ncd"))).toBe("control characters are not allowed; found U+000A at index 2");
-    expect(() => validateId("queryExecutionId", "a\u007f")).toThrow(InvalidArgumentError);
-    expect(() => validateId("queryExecutionId", "a\u0085")).toThrow(InvalidArgumentError);
+    expect(reasonOf(() => validateId("ab\ncd", "queryExecutionId"))).toBe("control characters are not allowed; found U+000A at index 2");
+    expect(() => validateId("a\u007f", "queryExecutionId")).toThrow(InvalidArgumentError);
+    expect(() => validateId("a\u0085", "queryExecutionId")).toThrow(InvalidArgumentError);
   });
 
   test("rejects a lone surrogate, which has no UTF-8 form, naming the argument", () => {
-    expect(reasonOf(() => validateId("projectId", "p\udc00"))).toBe("a lone UTF-16 surrogate U+DC00 at index 1 is not Unicode and cannot be sent");
-    expect(validateId("projectId", "p\ud83d\ude00")).toBe("p😀");
+    expect(reasonOf(() => validateId("p\udc00", "projectId"))).toBe("a lone UTF-16 surrogate U+DC00 at index 1 is not Unicode and cannot be sent");
+    expect(validateId("p\ud83d\ude00", "projectId")).toBe("p😀");
     expect(() => validateListFilters({ name: "n\ud800" })).toThrow(expect.objectContaining({ argument: "name" }));
   });
 
   test("rejects dot segments, which a URL parser would collapse", () => {
-    expect(() => validateId("projectId", "..")).toThrow(/not an id/);
-    expect(() => validateId("projectId", ".")).toThrow(InvalidArgumentError);
-    expect(validateId("projectId", "...")).toBe("...");
+    expect(() => validateId("..", "projectId")).toThrow(/not an id/);
+    expect(() => validateId(".", "projectId")).toThrow(InvalidArgumentError);
+    expect(validateId("...", "projectId")).toBe("...");
   });
 
   test("names the argument and rejects non-strings", () => {
-    expect(() => validateId("queryExecutionId", undefined)).toThrow("queryExecutionId: a string expected; got undefined");
+    expect(() => validateId(undefined, "queryExecutionId")).toThrow("queryExecutionId: a string expected; got undefined");
   });
 });
 

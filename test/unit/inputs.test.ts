@@ -1,3 +1,4 @@
+import { resolveEndpoint } from "../../provider/client/endpoint";
 import { normaliseInputs, UNKNOWN } from "../../provider/inputs";
 
 const valid = { projectId: "ocid1.queryserviceproject.oc1.iad.aaaa", queryExecutionId: "qe-1" };
@@ -85,7 +86,22 @@ describe("normaliseInputs", () => {
     expect(inputs.queryExecutionId).toBe(UNKNOWN);
     expect(inputs.ifMatch).toBe(UNKNOWN);
     expect(inputs.triggers).toBe(UNKNOWN);
+    expect(inputs.waitTimeoutSeconds).toBe(UNKNOWN);
     expect(inputs.auth).toBe(UNKNOWN);
+  });
+
+  test.each([
+    ["plain http to a host that is not loopback", "http://example.com", "plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https for example.com."],
+    ["another scheme", "ftp://example.com", 'https URL expected; got "ftp://example.com/"'],
+    ["a query string", "https://example.com/?a=1", 'a query string or fragment cannot be part of the endpoint; got "https://example.com/?a=1"'],
+    ["text that is not a URL", "queryservice", "not an absolute URL; one such as https://queryservice.us-ashburn-1.oci.oraclecloud.com expected"],
+  ])("refuses an endpoint with %s by the rule create applies", (_what, endpoint, reason) => {
+    expect(normaliseInputs({ ...valid, endpoint }).failures).toEqual([{ property: "endpoint", reason }]);
+    expect(() => resolveEndpoint({ endpoint })).toThrow(`endpoint: ${reason}`);
+  });
+
+  test("accepts plain http to loopback, as create does", () => {
+    expect(normaliseInputs({ ...valid, endpoint: "http://127.0.0.1:8787" }).failures).toEqual([]);
   });
 
   test("accepts the OCI CLI spellings of auth and stores our names for them", () => {
@@ -149,7 +165,7 @@ describe("normaliseInputs", () => {
 
   test("refuses credentials inside an endpoint URL", () => {
     const { failures } = normaliseInputs({ ...valid, endpoint: "https://user:secret@example.com" });
-    expect(failures).toEqual([{ property: "endpoint", reason: "credentials in the URL are not allowed" }]);
+    expect(failures).toEqual([{ property: "endpoint", reason: "credentials in the URL are not allowed; remove the user:password@ part." }]);
     expect(JSON.stringify(failures)).not.toContain("secret");
   });
 });

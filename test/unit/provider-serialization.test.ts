@@ -25,9 +25,12 @@ describe("serialized provider", () => {
 
   test("deserialized as the plugin does, reaches the installed implementation by package name", async () => {
     const provider = requireFromString(await serialized()).handler() as pulumi.dynamic.ResourceProvider;
-    const check = await provider.check!({}, { projectId: "p", queryExecutionId: "q", waitTimeoutSeconds: 5 });
+    // A federated auth kind: check's connection rules need an endpoint but read no local credentials.
+    const connection = { endpoint: "https://qs.example.com", auth: "InstancePrincipal" };
+    const check = await provider.check!({}, { projectId: "p", queryExecutionId: "q", waitTimeoutSeconds: 5, ...connection });
     expect(check).toEqual({
       inputs: {
+        ...connection,
         projectId: "p",
         queryExecutionId: "q",
         triggers: [],
@@ -37,7 +40,7 @@ describe("serialized provider", () => {
         onNotFound: "fail",
       },
     });
-    const diff = await provider.diff!("id", { projectId: "p", queryExecutionId: "q" }, { projectId: "p", queryExecutionId: "q", triggers: [1] });
+    const diff = await provider.diff!("id", { projectId: "p", queryExecutionId: "q", outcome: "NOT_FOUND" }, { projectId: "p", queryExecutionId: "q", triggers: [1] });
     expect(diff.replaces).toEqual(["triggers"]);
     const update = await provider.update!("id", { projectId: "p", queryExecutionId: "q", outcome: "NOT_FOUND" }, { projectId: "p", queryExecutionId: "q" });
     expect(update.outs).toMatchObject({ outcome: "NOT_FOUND", projectId: "p" });

@@ -1,0 +1,56 @@
+// The retry-token memory around a write: the same opc-retry-token on the same request replays the
+// first 2xx answer with no second effect; on a different request it is 409 InvalidatedRetryToken.
+// The memory itself (24 h of the emulator clock) is kept in the store.
+
+import { createHash } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import { wireErrorAnswer } from "./errors.js";
+import type { OperationName } from "./faults.js";
+import { RETRYABLE_WRITES, type Answer } from "./routes.js";
+import type { Store } from "./store.js";
+
+export interface TokenedRequest {
+  operation: OperationName;
+  projectId: string;
+  queryExecutionId?: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/**
+ * The answer to a request, from the memory when its token was used for the same request before,
+ * else from `run` (remembered when it is a 2xx). `replayed` says which. Tokens on GETs are moot
+ * and ignored.
+ */
+export function withRetryTokenMemory(req: TokenedRequest, store: Store, run: () => Answer): { answer: Answer; replayed: boolean } {
+  const token = req.headers["opc-retry-token"];
+  if (typeof token !== "string" || !RETRYABLE_WRITES.includes(req.operation)) return { answer: run(), replayed: false };
+  if (token.length < 1 || token.length > 64) {
+    return { answer: wireErrorAnswer("InvalidParameter", "opc-retry-token must be 1..64 characters."), replayed: false };
+  }
+  const fingerprint = fingerprintOf(req);
+  const remembered = store.recall(token);
+  if (remembered) {
+    if (remembered.fingerprint !== fingerprint) {
+      const answer = wireErrorAnswer("InvalidatedRetryToken", "The retry token was already used for a different request; retry with a new token.");
+      return { answer, replayed: false };
+    }
+    const headers = { ...remembered.headers };
+    return { answer: remembered.body === "" ? { status: remembered.status, headers } : { status: remembered.status, headers, body: remembered.body }, replayed: true };
+  }
+  const answer = run();
+  if (answer.status >= 200 && answer.status < 300) {
+    store.remember(token, { fingerprint, status: answer.status, headers: answer.headers, body: answer.body ?? "" });
+  }
+  return { answer, replayed: false };
+}
+
+/**
+ * Same operation, project, execution and if-match (and for creates and renames the same body):
+ * the same request. Anything else under a used token is a different request.
+ */
+function fingerprintOf(req: TokenedRequest): string {
+  const withBody = req.operation === "CreateQueryExecution" || req.operation === "UpdateQueryExecution";
+  const bodyHash = withBody ? createHash("sha256").update(req.body).digest("hex") : "";
+  return JSON.stringify([req.operation, req.projectId, req.queryExecutionId ?? "", req.headers["if-match"] ?? "", bodyHash]);
+}
