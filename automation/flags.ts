@@ -1,0 +1,199 @@
+// The command line of `oci-query-cleanup`, checked completely before anything is sent: every
+// problem is a UsageError whose message starts with the flag at fault.
+
+import { parseArgs } from "node:util";
+import type { AuthKind } from "../provider/client/types.js";
+import { normaliseInputs } from "../provider/inputs.js";
+import { parseDuration } from "./duration.js";
+import { qualifiedStackName } from "./stack-name.js";
+
+export const HELP = `Usage: oci-query-cleanup --project-id ID [filters] [connection] (--preview | --yes) [options]
+
+Cancels every OCI Query Service query execution of a project that matches the filters, exactly
+once, through a Pulumi stack per project (the Automation API with the \`pulumi\` CLI on PATH).
+
+Selection:
+  --project-id ID           Query Service project (repeatable: one stack per project)
+  --name REGEX              Only executions whose name matches this regular expression
+  --older-than-minutes N    Only executions created more than N minutes ago
+  --state STATE             Only executions in this state (repeatable; default ACCEPTED, IN_PROGRESS)
+  --max N                   Cancel at most N new executions per project and run
+
+Connection (as the resource's inputs; unset ones come from the environment, see the README):
+  --endpoint URL            Query Service endpoint (https; http only to loopback)
+  --region R                Region id or short code, when no endpoint is given
+  --auth KIND               ApiKey (default), SecurityToken, InstancePrincipal, ResourcePrincipal,
+                            OKEWorkloadIdentity (or api_key, security_token, ...)
+  --config-file PATH        OCI config file (default ~/.oci/config)
+  --profile NAME            Profile in the config file (default DEFAULT)
+
+Record:
+  --backend-url URL         Pulumi backend (default PULUMI_BACKEND_URL, else ~/.oci-query-cleanup);
+                            secrets use PULUMI_CONFIG_PASSPHRASE unless the backend is Pulumi Cloud
+  --stack NAME              Stack name, or ORG/NAME (default: derived from the project id);
+                            only with a single --project-id
+
+Run:
+  --preview                 Dry run (pulumi preview): list what would be cancelled, send no cancel
+  --yes                     Apply: cancel the matches (pulumi up)
+  --every DURATION          Run again every DURATION (e.g. 15m, 1h30m) until SIGINT or SIGTERM,
+                            which finish the update in flight first
+  --json                    One JSON object per project and run on stdout (JSON Lines); progress on stderr
+  -h, --help                Show this help
+
+Exit codes: 0 done (also nothing to do), 1 a cancellation or a project's run failed,
+2 bad usage or configuration (nothing was sent).`;
+
+/** A bad flag or combination: the message names it; nothing has been sent. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export interface ConnectionFlags {
+  endpoint?: string;
+  region?: string;
+  auth?: AuthKind;
+  configFile?: string;
+  profile?: string;
+}
+
+export interface CleanupOptions {
+  projectIds: string[];
+  filter: { name?: RegExp; olderThanMinutes?: number; lifecycleStates?: string[]; maxResults?: number };
+  connection: ConnectionFlags;
+  backendUrl?: string;
+  /** The stack to select for the single project, as the Automation API takes it. */
+  stack?: string;
+  preview: boolean;
+  json: boolean;
+  /** Run again on this interval; undefined: one run. */
+  everyMs?: number;
+}
+
+export type Command = { help: true } | { help: false; options: CleanupOptions };
+
+const OPTIONS = {
+  "project-id": { type: "string", multiple: true },
+  name: { type: "string" },
+  "older-than-minutes": { type: "string" },
+  state: { type: "string", multiple: true },
+  max: { type: "string" },
+  endpoint: { type: "string" },
+  region: { type: "string" },
+  auth: { type: "string" },
+  "config-file": { type: "string" },
+  profile: { type: "string" },
+  "backend-url": { type: "string" },
+  stack: { type: "string" },
+  preview: { type: "boolean" },
+  yes: { type: "boolean" },
+  every: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** The resource input each connection flag becomes: the same rules, the same meaning. */
+export const FLAG_OF_INPUT: Record<string, string> = {
+  projectId: "--project-id",
+  endpoint: "--endpoint",
+  region: "--region",
+  auth: "--auth",
+  configFile: "--config-file",
+  profile: "--profile",
+};
+
+export function parseFlags(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
+  } catch (e) {
+    // parseArgs names the flag: "Unknown option '--nme'", "Option '--max <value>' argument missing".
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return { help: true };
+
+  const projectIds = v["project-id"] ?? [];
+  if (projectIds.length === 0) throw new UsageError("--project-id: required; give the OCID of a Query Service project (repeatable)");
+  if (new Set(projectIds).size !== projectIds.length) throw new UsageError("--project-id: the same project is given twice");
+  if (v.preview && v.yes) throw new UsageError("--preview and --yes: give one: --preview to see what would be cancelled, --yes to cancel it");
+  if (!v.preview && !v.yes) throw new UsageError("--preview or --yes is needed: --preview lists what would be cancelled, --yes cancels it");
+
+  const given = { endpoint: v.endpoint, region: v.region, auth: v.auth, configFile: v["config-file"], profile: v.profile };
+  for (const [input, value] of Object.entries(given)) if (value !== undefined) nonEmpty(FLAG_OF_INPUT[input]!, value);
+  const connection = checkAsInputs(projectIds, given);
+
+  const options: CleanupOptions = {
+    projectIds,
+    filter: {},
+    connection,
+    preview: v.preview === true,
+    json: v.json === true,
+  };
+  if (v.name !== undefined) options.filter.name = regexFlag(v.name);
+  if (v["older-than-minutes"] !== undefined) options.filter.olderThanMinutes = minutesFlag(v["older-than-minutes"]);
+  if (v.state !== undefined) options.filter.lifecycleStates = v.state.map(stateFlag);
+  if (v.max !== undefined) options.filter.maxResults = countFlag("--max", v.max);
+  if (v["backend-url"] !== undefined) options.backendUrl = nonEmpty("--backend-url", v["backend-url"]);
+  if (v.stack !== undefined) {
+    if (projectIds.length > 1) throw new UsageError("--stack: only with a single --project-id (each project keeps its own stack); leave it out to derive one per project");
+    const stack = qualifiedStackName(v.stack);
+    if (!stack) throw new UsageError(`--stack: a name of letters, digits, ".", "_" and "-" (at most 100), optionally ORG/NAME, expected; got ${JSON.stringify(v.stack)}`);
+    options.stack = stack;
+  }
+  if (v.every !== undefined) {
+    try {
+      options.everyMs = parseDuration(v.every);
+    } catch (e) {
+      throw new UsageError(`--every: ${(e as Error).message}`);
+    }
+  }
+  return { help: false, options };
+}
+
+function nonEmpty(flag: string, value: string): string {
+  if (value.trim() === "") throw new UsageError(`${flag}: a value expected; got an empty string`);
+  return value;
+}
+
+/**
+ * The resource's own rules (its check), so a flag is refused exactly when the input would be;
+ * returns the connection as the inputs hold it (`api_key` becomes `ApiKey`).
+ */
+function checkAsInputs(projectIds: string[], given: Record<string, string | undefined>): ConnectionFlags {
+  let inputs: ConnectionFlags = {};
+  for (const projectId of projectIds) {
+    const checked = normaliseInputs({ ...given, projectId, queryExecutionId: "placeholder" });
+    const [first] = checked.failures;
+    if (first) throw new UsageError(`${FLAG_OF_INPUT[first.property] ?? first.property}: ${first.reason}`);
+    inputs = checked.inputs;
+  }
+  const { endpoint, region, auth, configFile, profile } = inputs;
+  return { endpoint, region, auth, configFile, profile };
+}
+
+function regexFlag(text: string): RegExp {
+  try {
+    return new RegExp(text);
+  } catch (e) {
+    throw new UsageError(`--name: not a regular expression: ${(e as Error).message}`);
+  }
+}
+
+function minutesFlag(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new UsageError(`--older-than-minutes: a number of minutes (0 or more) expected; got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+function countFlag(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag}: a whole number of at least 1 expected; got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** OCI states are upper case (`IN_PROGRESS`); `in_progress` means the same rather than matching nothing. */
+function stateFlag(text: string): string {
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(text)) {
+    throw new UsageError(`--state: a state such as ACCEPTED, IN_PROGRESS or CANCELING expected; got ${JSON.stringify(text)}`);
+  }
+  return text.toUpperCase();
+}
