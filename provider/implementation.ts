@@ -295,9 +295,10 @@ const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest =>
 
 /**
  * @internal Routes a call of the trampoline (provider.ts) by the shapes the plugin really sends:
- * configure({ config }), check(olds, news), create(inputs), read(id, props), and diff or update
- * (id, olds, news) with the name the trampoline appends. Anything else is refused rather than
- * guessed at: create, the one call with a side effect, is never a fallback.
+ * configure({ config }), check(olds, news), create(inputs), read(id, props), diff(id, olds, news),
+ * and update (id, olds, news) with its name appended. Earlier trampolines appended "diff" to
+ * diff's arguments too: still accepted. Anything else is refused rather than guessed at: create,
+ * the one call with a side effect, is never a fallback.
  */
 export async function routeCall(args: unknown[]): Promise<unknown> {
   const [first, second, third, name] = args;
@@ -309,6 +310,9 @@ export async function routeCall(args: unknown[]): Promise<unknown> {
     case 2:
       if (typeof first === "string" && isRecord(second)) return implementation.read(first, second);
       if (isRecord(first) && isRecord(second)) return implementation.check(first, second);
+      break;
+    case 3:
+      if (typeof first === "string" && isRecord(second) && isRecord(third)) return implementation.diff(first, second, third);
       break;
     case 4:
       if ((name === "diff" || name === "update") && typeof first === "string" && isRecord(second) && isRecord(third)) {

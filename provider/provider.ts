@@ -2,10 +2,11 @@
 // runs on refresh and destroy. It stays a trampoline: each method loads this package's installed
 // implementation by name at call time, so state stays small and old state runs new code.
 //
-// Size: the serializer wraps every distinct function in ~190 bytes of boilerplate, so the four
-// methods whose argument shapes differ (configure, check, create, read) share one forwarder and
-// the installed code routes the call (implementation.ts, `routeCall`). diff and update take the
-// same arguments, so they pass their name as a fourth. Whatever these functions reference is serialized too.
+// Size: the serializer wraps every distinct function in ~190 bytes of boilerplate, so the five
+// methods whose argument shapes differ (configure, check, create, read, diff) share one forwarder
+// and the installed code routes the call (implementation.ts, `routeCall`). update takes the same
+// arguments as diff, so it passes its name as a fourth. Whatever these functions reference is
+// serialized too. BENCHMARKS.md lists the shapes measured (`npm run bench`).
 
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
@@ -15,9 +16,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
  * by its own name when the program lives inside this package's folder, as the examples do.
  */
 function forward(...args: unknown[]): Promise<any> {
-  return require("module")
-    .createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation")
-    .routeCall(args);
+  return require("module").createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation").routeCall(args);
 }
 
 /**
@@ -29,6 +28,6 @@ export const cancellationProvider: dynamic.ResourceProvider = {
   check: forward,
   create: forward,
   read: forward,
-  diff: (id, olds, news) => forward(id, olds, news, "diff"),
+  diff: forward,
   update: (id, olds, news) => forward(id, olds, news, "update"),
 };

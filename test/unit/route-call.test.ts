@@ -27,7 +27,8 @@ describe("routeCall", () => {
     ["check(olds, news)", [{}, props], "check", [{}, props]],
     ["create(inputs)", [props], "create", [props]],
     ["read(id, props)", ["id", props], "read", ["id", props]],
-    ["diff(id, olds, news) named diff", ["id", props, props, "diff"], "diff", ["id", props, props]],
+    ["diff(id, olds, news)", ["id", props, props], "diff", ["id", props, props]],
+    ["diff(id, olds, news) named diff, as earlier trampolines send it", ["id", props, props, "diff"], "diff", ["id", props, props]],
     ["update(id, olds, news) named update", ["id", props, props, "update"], "update", ["id", props, props]],
   ])("sends %s to its method, and to no other", async (_shape, args, method, passed) => {
     await expect(routeCall(args)).resolves.toEqual({ routed: method });
@@ -41,7 +42,7 @@ describe("routeCall", () => {
     ["a lone array", [[props]]],
     ["an id and no props object", ["id", "props"]],
     ["olds and a non-object news", [{}, null]],
-    ["diff's arguments without a name", ["id", props, props]],
+    ["diff's arguments with a non-object news", ["id", props, "news"]],
     ["an unknown name", ["id", props, props, "delete"]],
     ["diff with a non-string id", [1, props, props, "diff"]],
     ["five arguments", ["id", props, props, "diff", "extra"]],
