@@ -1,0 +1,104 @@
+// Shapes of the serialized provider (the trampoline Pulumi stores twice in every resource's
+// state), measured by the bench so BENCHMARKS.md can say what each idea would save. Only
+// `cancellationProvider` (provider/provider.ts) is real; the others are never called, only
+// serialized, and show what the serializer makes of each shape. They share provider.ts's
+// forwarder text, so the figures differ by the shape alone.
+
+import * as pulumi from "@pulumi/pulumi";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { cancellationProvider } from "../../provider/provider.js";
+
+export interface TrampolineShape {
+  shape: string;
+  bytes: number;
+  /** The one provider.ts ships. */
+  adopted: boolean;
+  /** Why it is not shipped, when it is not. */
+  note: string;
+}
+
+// The package name is spelled out in each, as in provider.ts: a shared constant would be captured too.
+function forward(...args: unknown[]): Promise<any> {
+  return require("module").createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation").routeCall(args);
+}
+
+function f(...a: unknown[]): Promise<any> {
+  return require("module").createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation").routeCall(a);
+}
+
+function byName(...args: unknown[]): Promise<any> {
+  return require("pulumi-oci-query-execution-cancellation/implementation").routeCall(args);
+}
+
+const shapes: Array<{ shape: string; provider: dynamic.ResourceProvider; note: string }> = [
+  {
+    shape: "one wrapper per method",
+    note: "the first design: every function costs the serializer's ~190-byte wrapper",
+    provider: {
+      configure: (...a) => forward(...a, "configure"),
+      check: (...a) => forward(...a, "check"),
+      create: (...a) => forward(...a, "create"),
+      read: (...a) => forward(...a, "read"),
+      diff: (...a) => forward(...a, "diff"),
+      update: (...a) => forward(...a, "update"),
+    },
+  },
+  {
+    shape: "shared forwarder; diff's and update's wrappers append their names",
+    note: "the shape before issue 11, which measured 1255 bytes with its forwarder's body on three lines",
+    provider: {
+      configure: forward,
+      check: forward,
+      create: forward,
+      read: forward,
+      diff: (id, olds, news) => forward(id, olds, news, "diff"),
+      update: (id, olds, news) => forward(id, olds, news, "update"),
+    },
+  },
+  {
+    shape: "one forwarder for all six; diff's answer also carries update's outs",
+    note: "diff and update get the same (id, olds, news): one routed call would have to answer both, computing update's outputs (and its errors) lazily on every diff; obscure for the bytes",
+    provider: { configure: forward, check: forward, create: forward, read: forward, diff: forward, update: forward },
+  },
+  {
+    shape: "that, with one-letter names",
+    note: "a few bytes per name, at the cost of a readable state",
+    provider: { configure: f, check: f, create: f, read: f, diff: f, update: f },
+  },
+  {
+    shape: "the shipped shape, requiring by package name without createRequire",
+    note: "resolves only from node_modules: the examples and bench programs inside this package reach it by the package's own name, which needs createRequire",
+    provider: { configure: byName, check: byName, create: byName, read: byName, diff: byName, update: (id, olds, news) => byName(id, olds, news, "update") },
+  },
+];
+
+/** Serializes a provider as `pulumi.dynamic.Resource` does and returns the text's length. */
+export async function serializedBytes(provider: dynamic.ResourceProvider): Promise<number> {
+  return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text.length;
+}
+
+/**
+ * The shipped trampoline first, then every other shape. The serializer loads Node's built-in
+ * modules to recognise captured ones; their load-time warnings (sys, WASI) are not printed.
+ */
+export async function measureTrampolines(): Promise<TrampolineShape[]> {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => undefined;
+  try {
+    return await measureAll();
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+async function measureAll(): Promise<TrampolineShape[]> {
+  const shipped: TrampolineShape = {
+    shape: "shared forwarder for five methods; update's wrapper appends its name",
+    bytes: await serializedBytes(cancellationProvider),
+    adopted: true,
+    note: "routeCall tells diff (id, olds, news) from read (id, props) by the count",
+  };
+  const others: TrampolineShape[] = [];
+  for (const { shape, provider, note } of shapes) others.push({ shape, bytes: await serializedBytes(provider), adopted: false, note });
+  return [shipped, ...others];
+}
