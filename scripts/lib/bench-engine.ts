@@ -13,6 +13,7 @@ import type { EmulatorProcess } from "./emulator-process.js";
 import { BenchStack, nodeProcessesIn, removeWorkDir, type CliRun, type CpuSeconds, type PeakRss } from "./bench-stack.js";
 import { stateSize, type StateSize } from "./bench-state.js";
 import { pulumiEnv, ROOT, type PulumiCli } from "./pulumi-cli.js";
+import { median, round } from "./bench-math.js";
 
 export type Program = "ours" | "peer";
 
@@ -118,6 +119,20 @@ export interface EngineResults {
   states: ProgramState[];
   /** Dynamic-provider plugins still running after a command (killed by the bench). */
   leftoverPlugins: number;
+  /** The per-step checkpoints' quadratic term, fitted to our runs with them on. */
+  checkpointTerm?: CheckpointTerm;
+}
+
+/**
+ * Per-resource time with checkpoints on, fitted as a + b × N (each step rewrites a state that
+ * grows with N), and the wall time that predicts for the largest stack measured without them.
+ */
+export interface CheckpointTerm {
+  /** b: ms each resource costs more per resource already in the stack. */
+  msPerResourcePerResource: number;
+  extrapolatedTo: number;
+  /** Extrapolated, not measured: the fixed cost + (N - 1) × (a + b × N). */
+  extrapolatedWallMs: number;
 }
 
 type Log = (line: string) => void;
@@ -181,13 +196,16 @@ export class EngineBench {
     const o = this.options;
     const d = this.results.defaultParallel;
     this.log(`engine: pulumi ${this.cli.version}, default --parallel ${d}; ${o.sizes.join(", ")} matches at --parallel ${[d, ...o.parallels].join(", ")}, state written once (PULUMI_SKIP_CHECKPOINTS)`);
-    const one = await this.fresh("ours", 1);
-    const fixed = await this.up(one, undefined, false);
-    this.results.fixedCostMs = fixed.wallMs;
-    this.results.fixedCpuSeconds = totalCpu(fixed.cpuSeconds);
+    // The fixed cost, subtracted from each run's: the median of three fresh one-match stacks.
+    const fixed: EngineUp[] = [];
+    let one: Subject | undefined;
+    for (let i = 0; i < 3; i++) fixed.push(await this.up((one = await this.fresh("ours", 1)), undefined, false));
+    this.results.fixedCostMs = median(fixed.map((u) => u.wallMs));
+    this.results.fixedCpuSeconds = median(fixed.map((u) => totalCpu(u.cpuSeconds)));
     // The type-check is a fixed cost of every run: measured on the smallest stack.
-    await this.command(one, "up, nothing to do", () => one.stack.up({ env: SKIP_CHECKPOINTS }));
-    await this.command(one, "up, nothing to do, PULUMI_NODEJS_TRANSPILE_ONLY=true", () => one.stack.up({ env: { ...SKIP_CHECKPOINTS, ...TRANSPILE_ONLY } }));
+    const last = one!;
+    await this.command(last, "up, nothing to do", () => last.stack.up({ env: SKIP_CHECKPOINTS }));
+    await this.command(last, "up, nothing to do, PULUMI_NODEJS_TRANSPILE_ONLY=true", () => last.stack.up({ env: { ...SKIP_CHECKPOINTS, ...TRANSPILE_ONLY } }));
     for (const n of o.sizes) {
       for (const parallel of [undefined, ...o.parallels]) {
         const ours = await this.fresh("ours", n);
@@ -195,6 +213,9 @@ export class EngineBench {
         if (n === o.detailSize && parallel === undefined) {
           await this.details(ours);
           await this.peer(n);
+          // A second pair in the other order, so neither always runs first on a busy machine.
+          await this.up(await this.fresh("peer", n), undefined, false);
+          await this.up(await this.fresh("ours", n), undefined, false);
         }
       }
     }
@@ -202,7 +223,12 @@ export class EngineBench {
     // Each checkpoint rewrites the whole state: the peer's larger state costs more per step.
     const largest = Math.max(...o.checkpointSizes);
     if (o.checkpointSizes.length > 0) await this.up(await this.fresh("peer", largest), undefined, true);
-    this.results.growth = growth(this.results.ups.filter((u) => u.program === "ours"));
+    const ours = this.results.ups.filter((u) => u.program === "ours");
+    this.results.growth = growth(ours);
+    const withCheckpoints = ours.filter((u) => u.checkpoints);
+    if (new Set(withCheckpoints.map((u) => u.cancellations)).size >= 2) {
+      this.results.checkpointTerm = checkpointTerm(withCheckpoints, Math.max(...o.sizes, ...o.checkpointSizes), this.results.fixedCostMs);
+    }
   }
 
   /** No-op up, refresh, and the state, on our stack. */
@@ -309,7 +335,9 @@ export class EngineBench {
   }
 }
 
-/** Per-resource cost at each setting's largest size over that at its smallest. */
+const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+
+/** Per-resource cost at each setting's largest size over that at its smallest (the mean where a size ran twice). */
 function growth(ups: EngineUp[]): Growth[] {
   const settings = new Map<string, EngineUp[]>();
   for (const up of ups) {
@@ -318,28 +346,40 @@ function growth(ups: EngineUp[]): Growth[] {
   }
   const out: Growth[] = [];
   for (const runs of settings.values()) {
-    if (runs.length < 2) continue;
-    const sorted = runs.slice().sort((a, b) => a.cancellations - b.cancellations);
-    const from = sorted[0]!;
-    const to = sorted[sorted.length - 1]!;
+    const sizes = [...new Set(runs.map((u) => u.cancellations))].sort((a, b) => a - b);
+    if (sizes.length < 2) continue;
+    const at = (n: number, figure: (u: EngineUp) => number) => round(mean(runs.filter((u) => u.cancellations === n).map(figure)), 2);
+    const from = sizes[0]!;
+    const to = sizes[sizes.length - 1]!;
+    const [wallFrom, wallTo] = [at(from, (u) => u.perResourceMs), at(to, (u) => u.perResourceMs)];
+    const [cpuFrom, cpuTo] = [at(from, (u) => u.cpuPerResourceMs), at(to, (u) => u.cpuPerResourceMs)];
     out.push({
-      checkpoints: from.checkpoints,
-      parallel: from.parallel,
-      from: from.cancellations,
-      to: to.cancellations,
-      perResourceMsFrom: from.perResourceMs,
-      perResourceMsTo: to.perResourceMs,
-      ratio: round(to.perResourceMs / from.perResourceMs, 2),
-      cpuPerResourceMsFrom: from.cpuPerResourceMs,
-      cpuPerResourceMsTo: to.cpuPerResourceMs,
-      cpuRatio: round(to.cpuPerResourceMs / from.cpuPerResourceMs, 2),
+      checkpoints: runs[0]!.checkpoints,
+      parallel: runs[0]!.parallel,
+      from,
+      to,
+      perResourceMsFrom: wallFrom,
+      perResourceMsTo: wallTo,
+      ratio: round(wallTo / wallFrom, 2),
+      cpuPerResourceMsFrom: cpuFrom,
+      cpuPerResourceMsTo: cpuTo,
+      cpuRatio: round(cpuTo / cpuFrom, 2),
     });
   }
   return out;
 }
 
+/** Least squares of per-resource time on N over the runs given (two sizes or more). */
+function checkpointTerm(runs: EngineUp[], to: number, fixedCostMs: number): CheckpointTerm {
+  const xs = runs.map((u) => u.cancellations);
+  const ys = runs.map((u) => u.perResourceMs);
+  const [mx, my] = [mean(xs), mean(ys)];
+  const b = xs.reduce((sum, x, i) => sum + (x - mx) * (ys[i]! - my), 0) / xs.reduce((sum, x) => sum + (x - mx) ** 2, 0);
+  const a = my - b * mx;
+  return { msPerResourcePerResource: round(b, 4), extrapolatedTo: to, extrapolatedWallMs: Math.round(fixedCostMs + (to - 1) * (a + b * to)) };
+}
+
 const totalCpu = (c: CpuSeconds) => c.pulumi + c.program + c.plugin;
-const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
 const describe = (r: Requests) => `${r.total} requests (${r.list} list, ${r.get} GET, ${r.cancel} POST)`;
