@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { DEFAULT_PROJECT_ID } from "../../emulator/index.js";
 import type { StartAnswer, Summary } from "./emulator-child.js";
 import type { EmulatorProcess } from "./emulator-process.js";
-import { BenchStack, nodeProcessesIn, removeWorkDir, type CliRun, type CpuSeconds, type PeakRss } from "./bench-stack.js";
+import { BenchStack, removeWorkDir, type CliRun, type CpuSeconds, type PeakRss } from "./bench-stack.js";
 import { stateSize, type StateSize } from "./bench-state.js";
 import { pulumiEnv, ROOT, type PulumiCli } from "./pulumi-cli.js";
 import { median, round } from "./bench-math.js";
@@ -184,11 +184,14 @@ export class EngineBench {
   /** Runs everything in EngineOptions and returns the figures. */
   static async run(cli: PulumiCli, emulator: EmulatorProcess, service: StartAnswer, options: EngineOptions, log: Log): Promise<EngineResults> {
     const bench = new EngineBench(cli, emulator, service, options, log);
+    const cleanUp = () => removeWorkDir(bench.workDir);
+    process.once("exit", cleanUp); // also when Ctrl-C ends the bench
     try {
       await bench.all();
       return bench.results;
     } finally {
-      removeWorkDir(bench.workDir);
+      process.off("exit", cleanUp);
+      cleanUp();
     }
   }
 
@@ -274,7 +277,8 @@ export class EngineBench {
       get: count("GetQueryExecution"),
       cancel: count("CancelQueryExecution"),
     };
-    await this.noPluginLeft(subject.stack.programDir);
+    if (cli.pluginsLeft > 0) this.log(`engine: ${cli.pluginsLeft} dynamic-provider plugin(s) outlived pulumi ${cli.args[0]}; killed`);
+    this.results.leftoverPlugins += cli.pluginsLeft;
     return { cli, requests, summary };
   }
 
@@ -318,20 +322,6 @@ export class EngineBench {
     const size = stateSize(await subject.stack.exportText(), PROGRAMS[subject.program].typeSuffix);
     this.results.states.push({ program: subject.program, when, ...size });
     this.log(`engine: ${subject.program} state ${when}: ${size.bytesPerResource} bytes per resource all in (serialized provider ${size.perResource.serializedProvider} of ${size.perResource.total})`);
-  }
-
-  /** The engine stops its plugins when a command ends; any still running after 5 s is counted and killed. */
-  private async noPluginLeft(programDir: string): Promise<void> {
-    let left = nodeProcessesIn(programDir).plugin;
-    for (let i = 0; i < 50 && left.length > 0; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      left = nodeProcessesIn(programDir).plugin;
-    }
-    for (const pid of left) {
-      this.log(`engine: a dynamic-provider plugin (pid ${pid}) outlived its command; killing it`);
-      process.kill(pid, "SIGKILL");
-    }
-    this.results.leftoverPlugins += left.length;
   }
 }
 

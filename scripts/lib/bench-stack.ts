@@ -4,9 +4,10 @@
 // folder. Each command is timed and the peak memory of `pulumi`, the program and the
 // dynamic-provider plugin is sampled from /proc while it runs (Linux).
 
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { spawnGroup } from "../../plugin-harness/process-group.js";
+import { killTree, processTree } from "./process-tree.js";
 import { pulumiEnv, type PulumiCli } from "./pulumi-cli.js";
 
 /** Peak resident memory (VmHWM) in kB of each process a command ran; 0 when none was seen. */
@@ -30,6 +31,8 @@ export interface CliRun {
   /** stdout and stderr, interleaved. */
   output: string;
   peakRssKb: PeakRss;
+  /** Dynamic-provider plugins of this run still alive 5 s after pulumi exited (the bench killed them). */
+  pluginsLeft: number;
 }
 
 const PASSPHRASE = "bench passphrase";
@@ -55,22 +58,36 @@ function cpuOf(pid: number): number {
   }
 }
 
-/** Node processes whose working directory is `dir`, by the SDK entry point they run. */
-export function nodeProcessesIn(dir: string): { plugin: number[]; program: number[] } {
-  const found = { plugin: [] as number[], program: [] as number[] };
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/cwd`) !== dir) continue;
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (cmdline.includes("cmd/dynamic-provider")) found.plugin.push(Number(entry));
-      else if (cmdline.includes("cmd/run")) found.program.push(Number(entry));
-    } catch {
-      // another user's process, or gone meanwhile
-    }
+type Role = keyof PeakRss;
+
+/** Which of the processes a command runs `pid` is, by its command line; undefined for others (the language host, shells). */
+function roleOf(pid: number): Role | undefined {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    if (cmdline.includes("cmd/dynamic-provider")) return "plugin";
+    if (cmdline.includes("cmd/run")) return "program";
+  } catch {
+    // exited meanwhile
   }
-  return found;
+  return undefined;
 }
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// pulumi starts its language host and plugins in process groups of their own, so neither a group
+// kill nor the bench's own exit reaches them: a bench stopped by Ctrl-C or a crash kills the
+// trees of the commands still running.
+const running = new Set<number>();
+process.on("exit", () => {
+  for (const pid of running) killTree(pid);
+});
 
 export class BenchStack {
   private readonly pulumi: string;
@@ -112,36 +129,42 @@ export class BenchStack {
     return ["--stack", this.name, "--config-file", this.configFile];
   }
 
-  /** Runs `pulumi <args>` in the program's folder with `env` added, sampling memory; killed after `timeoutMs`. */
+  /** Runs `pulumi <args>` in the program's folder with `env` added, sampling memory and CPU; killed after `timeoutMs`. */
   async run(args: string[], env: Record<string, string> = {}, timeoutMs = 900_000): Promise<CliRun> {
     const started = performance.now();
-    const proc = spawnGroup(this.pulumi, args, { cwd: this.programDir, env: { ...this.env, ...env } });
+    const child = spawn(this.pulumi, args, { cwd: this.programDir, env: { ...this.env, ...env }, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const pid = child.pid!;
+    running.add(pid);
     let output = "";
     let stdout = "";
-    proc.child.stdout!.on("data", (c: Buffer) => ((stdout += c), (output += c)));
-    proc.child.stderr!.on("data", (c: Buffer) => (output += c));
+    child.stdout.on("data", (c: Buffer) => ((stdout += c), (output += c)));
+    child.stderr.on("data", (c: Buffer) => (output += c));
+    const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const roles = new Map<number, Role | undefined>([[pid, "pulumi"]]);
     const peak: PeakRss = { pulumi: 0, program: 0, plugin: 0 };
-    const cpu = new Map<number, { role: keyof PeakRss; seconds: number }>();
+    const cpu = new Map<number, number>();
     const sample = () => {
-      const found = { pulumi: [proc.pid], ...nodeProcessesIn(this.programDir) };
-      for (const role of ["pulumi", "program", "plugin"] as const) {
-        for (const pid of found[role]) {
-          peak[role] = Math.max(peak[role], peakKb(pid));
-          cpu.set(pid, { role, seconds: Math.max(cpu.get(pid)?.seconds ?? 0, cpuOf(pid)) });
-        }
+      for (const p of processTree(pid)) {
+        if (!roles.has(p)) roles.set(p, roleOf(p));
+        const role = roles.get(p);
+        if (role === undefined) continue;
+        peak[role] = Math.max(peak[role], peakKb(p));
+        cpu.set(p, Math.max(cpu.get(p) ?? 0, cpuOf(p)));
       }
     };
     const sampler = setInterval(sample, SAMPLE_EVERY_MS);
-    const timer = setTimeout(() => void proc.kill(), timeoutMs);
+    const timer = setTimeout(() => killTree(pid), timeoutMs);
     try {
-      const { code } = await proc.closed;
+      const code = await closed;
       const cpuSeconds: CpuSeconds = { pulumi: 0, program: 0, plugin: 0 };
-      for (const { role, seconds } of cpu.values()) cpuSeconds[role] = Math.round((cpuSeconds[role] + seconds) * 100) / 100;
-      return { args, wallMs: Math.round(performance.now() - started), code, cpuSeconds, stdout, output, peakRssKb: peak };
+      for (const [p, seconds] of cpu) cpuSeconds[roles.get(p)!] = Math.round((cpuSeconds[roles.get(p)!] + seconds) * 100) / 100;
+      const wallMs = Math.round(performance.now() - started);
+      const plugins = [...roles].filter(([, role]) => role === "plugin").map(([p]) => p);
+      return { args, wallMs, code, cpuSeconds, stdout, output, peakRssKb: peak, pluginsLeft: await reap(plugins) };
     } finally {
       clearInterval(sampler);
       clearTimeout(timer);
-      await proc.kill(); // the group: nothing pulumi started in it outlives the command
+      running.delete(pid);
     }
   }
 
@@ -166,6 +189,14 @@ export class BenchStack {
   async exportText(): Promise<string> {
     return (await this.ok(["stack", "export", "--stack", this.name])).stdout;
   }
+}
+
+/** Waits up to 5 s for the engine to stop its plugins, then kills the ones left; returns how many it killed. */
+async function reap(plugins: number[]): Promise<number> {
+  for (let i = 0; i < 50 && plugins.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  const left = plugins.filter(alive);
+  for (const p of left) killTree(p);
+  return left.length;
 }
 
 /** Removes the bench's work folder (backends, homes, settings). */
