@@ -60,12 +60,16 @@ function cpuOf(pid: number): number {
 
 type Role = keyof PeakRss;
 
-/** Which of the processes a command runs `pid` is, by its command line; undefined for others (the language host, shells). */
+/**
+ * Which of the processes a command runs `pid` is, by the script node runs; undefined for the
+ * others: the language host, and the plugin shim, which is a shell until it execs node (and
+ * first runs a `node -e` that only resolves the plugin's path).
+ */
 function roleOf(pid: number): Role | undefined {
   try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    if (cmdline.includes("cmd/dynamic-provider")) return "plugin";
-    if (cmdline.includes("cmd/run")) return "program";
+    const script = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[1] ?? "";
+    if (script.endsWith("cmd/dynamic-provider/index.js")) return "plugin";
+    if (script.endsWith("cmd/run/index.js")) return "program";
   } catch {
     // exited meanwhile
   }
@@ -140,14 +144,14 @@ export class BenchStack {
     child.stdout.on("data", (c: Buffer) => ((stdout += c), (output += c)));
     child.stderr.on("data", (c: Buffer) => (output += c));
     const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    const roles = new Map<number, Role | undefined>([[pid, "pulumi"]]);
+    const roles = new Map<number, Role>([[pid, "pulumi"]]);
     const peak: PeakRss = { pulumi: 0, program: 0, plugin: 0 };
     const cpu = new Map<number, number>();
     const sample = () => {
       for (const p of processTree(pid)) {
-        if (!roles.has(p)) roles.set(p, roleOf(p));
-        const role = roles.get(p);
+        const role = roles.get(p) ?? roleOf(p); // asked again until known: the shim becomes the plugin
         if (role === undefined) continue;
+        roles.set(p, role);
         peak[role] = Math.max(peak[role], peakKb(p));
         cpu.set(p, Math.max(cpu.get(p) ?? 0, cpuOf(p)));
       }
