@@ -26,6 +26,7 @@ import {
   type Failure,
 } from "./failure.js";
 import { nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
+import { RetryAfterGate } from "./retry-after-gate.js";
 import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
 import { RequestSigner } from "./signer.js";
 import type {
@@ -96,6 +97,7 @@ export class QueryServiceClient {
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
+  private readonly gate?: RetryAfterGate;
   private signer?: Promise<RequestSigner>;
 
   /** Checks the settings and makes no request; credentials are read on the first request. */
@@ -119,6 +121,7 @@ export class QueryServiceClient {
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.now = options.now ?? (() => performance.now());
+    if (options.retryAfterGate) this.gate = new RetryAfterGate(this.now, this.sleep);
   }
 
   /** GetQueryExecution: the execution, its etag (for if-match) and the service's request id. */
@@ -225,6 +228,11 @@ export class QueryServiceClient {
     call.signal?.throwIfAborted();
     const signer = await this.credentials();
     for (let attempt = 1; ; attempt++) {
+      try {
+        await this.gate?.pass(call.signal);
+      } catch (e) {
+        throw call.signal?.aborted ? call.signal.reason : e;
+      }
       call.signal?.throwIfAborted();
       const clientRequestId = randomUUID().replace(/-/g, "").toUpperCase();
       const ctx: CallContext = { operation: call.operation, method: call.method, path: call.path, attempts: attempt, clientRequestId, retryAllowed };
@@ -280,6 +288,7 @@ export class QueryServiceClient {
         elapsedMs: this.now() - started,
         policy: this.policy,
       };
+      if (timing.retryAfterMs) this.gate?.hold(timing.retryAfterMs);
       const wait = nextDelayMs({ ...timing, random: this.random });
       if (wait === undefined) throw this.giveUp(error, stopReason(timing) ?? "no retry left");
       this.log({

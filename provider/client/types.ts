@@ -193,6 +193,11 @@ export interface QueryServiceClientOptions {
    */
   names?: Partial<Record<ClientSetting, string>>;
   retry?: Partial<RetryPolicy>;
+  /**
+   * When true, a Retry-After received by any call pauses every call of this client: no attempt
+   * starts before it has passed. @default false (only the call that got it waits)
+   */
+  retryAfterGate?: boolean;
   /** Time allowed to one attempt, connect to last byte. @default 30000 */
   attemptTimeoutMs?: number;
   /**

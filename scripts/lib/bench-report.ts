@@ -33,6 +33,8 @@ export interface RateLimitResults {
   repeats: number;
   /** Our client with today's retry rule (provider/client/retry.ts), the median of the repeats. */
   ours: DirectRun;
+  /** The same with `retryAfterGate: true`: a Retry-After pauses every call of the client. */
+  oursGated: DirectRun;
   /** oci-common with the generated SDK clients' default retry, the median of the repeats. */
   sdkDefault: DirectRun;
   /** oci-common with `new GenericRetrier({})`: one attempt, run once. */
@@ -40,6 +42,7 @@ export interface RateLimitResults {
   /** 2 requests per cancellation through a bucket of `requestsPerSecond` tokens refilled at that rate. */
   floorMs: number;
   oursToFloor: number;
+  gatedToFloor: number;
   speedupOverSdkDefault: number;
   baselineWarningsPrinted: number;
 }
@@ -139,13 +142,19 @@ export function goals(r: Omit<BenchResults, "goals">): Goal[] {
   }
   if (r.rateLimit) {
     const rl = r.rateLimit;
-    out.push({ goal: "under the rate limit: within 1.1x of the floor", measured: `${rl.oursToFloor}x (${Math.round(rl.ours.wallMs)} ms vs ${rl.floorMs} ms)`, met: rl.oursToFloor <= 1.1 });
-    out.push({ goal: "under the rate limit: no failures", measured: `${rl.ours.failures}`, met: rl.ours.failures === 0 });
-    out.push({
-      goal: "under the rate limit: no more wasted 429s than the oci-common baseline",
-      measured: `${rl.ours.throttled} vs ${rl.sdkDefault.throttled}`,
-      met: rl.ours.throttled <= rl.sdkDefault.throttled,
-    });
+    const rules: Array<[string, DirectRun, number]> = [
+      ["today's rule", rl.ours, rl.oursToFloor],
+      ["client-wide gate", rl.oursGated, rl.gatedToFloor],
+    ];
+    for (const [rule, run, toFloor] of rules) {
+      out.push({ goal: `under the rate limit, ${rule}: within 1.1x of the floor`, measured: `${toFloor}x (${Math.round(run.wallMs)} ms vs ${rl.floorMs} ms)`, met: toFloor <= 1.1 });
+      out.push({ goal: `under the rate limit, ${rule}: no failures`, measured: `${run.failures}`, met: run.failures === 0 });
+      out.push({
+        goal: `under the rate limit, ${rule}: no more wasted 429s than the oci-common baseline`,
+        measured: `${run.throttled} vs ${rl.sdkDefault.throttled}`,
+        met: run.throttled <= rl.sdkDefault.throttled,
+      });
+    }
   }
   return out;
 }
@@ -285,10 +294,10 @@ export function markdownResults(r: BenchResults): string {
       const all = run.wallMsRuns ? ` (${run.wallMsRuns.map((ms) => Math.round(ms)).join(", ")})` : "";
       return [run.path, `${Math.round(run.wallMs)}${all}`, run.failures, run.requests, run.throttled, run.duplicateEffectiveCancels, run.replays, run.throttled + run.duplicateEffectiveCancels + run.replays];
     };
-    lines.push(...table(["client", "wall ms", "failures", "requests", "429s", "duplicate effects", "replays", "wasted (429s + duplicates)"], [rl.ours, rl.sdkDefault, rl.singleAttempt].map(row)));
+    lines.push(...table(["client", "wall ms", "failures", "requests", "429s", "duplicate effects", "replays", "wasted (429s + duplicates)"], [rl.ours, rl.oursGated, rl.sdkDefault, rl.singleAttempt].map(row)));
     lines.push("");
     lines.push(
-      `Floor for any client making 2 requests per cancellation: ${rl.floorMs} ms; ours ${rl.oursToFloor}x of it. Speed-up over the SDK-default baseline: ${rl.speedupOverSdkDefault}x ` +
+      `Floor for any client making 2 requests per cancellation: ${rl.floorMs} ms; ours ${rl.oursToFloor}x of it (${rl.gatedToFloor}x with the gate). Speed-up over the SDK-default baseline: ${rl.speedupOverSdkDefault}x ` +
         `(at most ${round(rl.sdkDefault.wallMs / rl.floorMs, 2)}x for any client over this baseline run). The baseline printed ${rl.baselineWarningsPrinted} console warnings (one per retry).`,
     );
   }
@@ -342,11 +351,11 @@ export function chart(r: BenchResults): string {
     panels.push({
       title: `${rl.cancellations} cancellations under ${rl.requestsPerSecond} req/s, Retry-After ${rl.retryAfterSeconds} s (dashed: floor for 2 requests each)`,
       unit: "s",
-      bars: [rl.ours, rl.sdkDefault, rl.singleAttempt].map((run, i) => ({
+      bars: [rl.ours, rl.oursGated, rl.sdkDefault, rl.singleAttempt].map((run, i) => ({
         label: `${run.path}${run.failures ? ` (${run.failures} failed)` : ""}`,
         value: run.wallMs / 1000,
         marker: rl.floorMs / 1000,
-        color: i === 0 ? "#2f6fb0" : "#b05a2f",
+        color: i < 2 ? "#2f6fb0" : "#b05a2f",
       })),
     });
   }
