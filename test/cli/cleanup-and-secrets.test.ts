@@ -5,11 +5,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { withEmulator } from "../helpers/with-emulator";
-import { changeSummary, CliStack, type CliResult } from "./helpers/cli-stack";
+import { changeSummary, CliStack, succeeded } from "./helpers/cli-stack";
 
 jest.setTimeout(240_000);
 
-const succeeded = (result: CliResult) => expect({ code: result.code, output: result.code === 0 ? "" : result.output }).toEqual({ code: 0, output: "" });
 
 describe("examples/cleanup through pulumi", () => {
   test("cancels every match once and leaves the rest; a second run is a no-op with one list call", async () => {

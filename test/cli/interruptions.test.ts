@@ -7,7 +7,7 @@
 import type { Emulator } from "../../emulator/index";
 import { deriveRetryToken } from "../../provider/retry-token";
 import { withEmulator } from "../helpers/with-emulator";
-import { changeSummary, CliStack, kill, type CliResult, type RunningCli } from "./helpers/cli-stack";
+import { changeSummary, CliStack, kill, until, type CliResult, type RunningCli } from "./helpers/cli-stack";
 import { startHoldingProxy, type HoldingProxy } from "./helpers/holding-proxy";
 
 jest.setTimeout(300_000);
@@ -51,15 +51,6 @@ async function withScene(fn: (scene: Scene) => Promise<void>, options: { cancelD
 
 function startUp(stack: CliStack): RunningCli {
   return stack.start(["up", ...stack.stackArgs(), "--yes", "--non-interactive", "--skip-preview"]);
-}
-
-/** Waits until `check` holds, polling; fails after `ms`. */
-async function until(what: string, check: () => boolean, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 /**

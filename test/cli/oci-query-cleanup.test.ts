@@ -12,7 +12,7 @@ import type { ProjectResult } from "../../automation/summary";
 import { killTree } from "../../scripts/lib/process-tree";
 import { findPulumiCli, pulumiEnv, ROOT } from "../../scripts/lib/pulumi-cli";
 import { withEmulator } from "../helpers/with-emulator";
-import { PASSPHRASE } from "./helpers/cli-stack";
+import { PASSPHRASE, until } from "./helpers/cli-stack";
 import { startHoldingProxy, type HoldingProxy } from "./helpers/holding-proxy";
 
 jest.setTimeout(300_000);
@@ -113,14 +113,6 @@ const run = (scene: Scene, args: string[], options?: { command?: string; env?: N
 /** Every stdout line, each of which must be one JSON object. */
 function jsonLines(finished: Pick<Finished, "stdout">): ProjectResult[] {
   return finished.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as ProjectResult);
-}
-
-async function until(what: string, check: () => boolean, ms = 120_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 const cancelsSent = (emu: Emulator) => emu.requests("CancelQueryExecution").map((r) => r.path.split("/")[5]);

@@ -9,11 +9,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { withEmulator } from "../helpers/with-emulator";
 import { ROOT } from "../../scripts/lib/pulumi-cli";
-import { changeSummary, CliStack, type CliResult } from "./helpers/cli-stack";
+import { changeSummary, CliStack, succeeded } from "./helpers/cli-stack";
 
 jest.setTimeout(300_000);
 
-const succeeded = (result: CliResult) => expect({ code: result.code, output: result.code === 0 ? "" : result.output }).toEqual({ code: 0, output: "" });
 const manifest = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string; version: string };
 const installed = (dir: string) => JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string };
 

@@ -4,7 +4,7 @@
 
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
 import { withEmulator } from "../helpers/with-emulator";
-import { changeSummary, CliStack, type CliResult } from "./helpers/cli-stack";
+import { changeSummary, CliStack, succeeded } from "./helpers/cli-stack";
 
 jest.setTimeout(240_000);
 
@@ -33,7 +33,6 @@ async function withQuickstart(
   }, options);
 }
 
-const succeeded = (result: CliResult) => expect({ code: result.code, output: result.code === 0 ? "" : result.output }).toEqual({ code: 0, output: "" });
 
 describe("examples/quickstart through pulumi", () => {
   test("preview sends nothing, up cancels once, a second up changes nothing and sends nothing, destroy sends nothing", async () => {

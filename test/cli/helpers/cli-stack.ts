@@ -203,3 +203,17 @@ export function changeSummary(output: string): string[] {
     .map((l) => l.trim())
     .filter((l) => /^[-+~]*\s*\d+ \w+/.test(l) || /^\+-\d+/.test(l));
 }
+
+/** Expects a command to have exited 0; otherwise the failure shows the command's whole output. */
+export function succeeded(result: Pick<CliResult, "code" | "output">): void {
+  expect({ code: result.code, output: result.code === 0 ? "" : result.output }).toEqual({ code: 0, output: "" });
+}
+
+/** Waits until `check` holds, polling; fails after `ms`. */
+export async function until(what: string, check: () => boolean, ms = 120_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
