@@ -289,6 +289,9 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
 /** The instance the trampoline reaches, through routeCall. */
 export const implementation: Implementation = createImplementation();
 
+/** What PROVIDER_MODULE's handler returns (provider.ts): the trampoline, from the installed package. */
+export { cancellationProvider } from "./provider.js";
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest =>
   isRecord(v) && isRecord(v.config) && typeof v.config.get === "function";

@@ -1,5 +1,5 @@
-// The dynamic provider object that Pulumi serializes into every resource's state (twice) and
-// runs on refresh and destroy. It stays a trampoline: each method loads this package's installed
+// The dynamic provider object behind every resource's state (stored twice) that Pulumi runs on
+// refresh and destroy. It stays a trampoline: each method loads this package's installed
 // implementation by name at call time, so state stays small and old state runs new code.
 //
 // Size: the serializer wraps every distinct function in ~190 bytes of boilerplate, so the five
@@ -7,6 +7,11 @@
 // and the installed code routes the call (implementation.ts, `routeCall`). update takes the same
 // arguments as diff, so it passes its name as a fourth. Whatever these functions reference is
 // serialized too. BENCHMARKS.md lists the shapes measured (`npm run bench`).
+//
+// QueryExecutionCancellation itself stores smaller text still: PROVIDER_MODULE, a fixed module
+// whose handler returns this object from the installed package. The serialized trampoline is what
+// states written by earlier versions hold, and what `new pulumi.dynamic.Resource(cancellationProvider, …)`
+// stores: both keep working, since routeCall accepts every shape it ever sent.
 
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
@@ -31,3 +36,14 @@ export const cancellationProvider: dynamic.ResourceProvider = {
   diff: forward,
   update: (id, olds, news) => forward(id, olds, news, "update"),
 };
+
+/**
+ * @internal The `__provider` text QueryExecutionCancellation stores in every resource's state (in
+ * its inputs and its outputs). The dynamic-provider plugin loads it as a module and calls its
+ * `handler()`, as it does with the text `pulumi.runtime.serializeFunction` writes; this one
+ * returns `cancellationProvider` from the package installed beside the program, so refresh and
+ * destroy run the installed code. It is fixed: upgrading the package never changes the state, and
+ * 150 bytes instead of the 986 of the serialized trampoline.
+ */
+export const PROVIDER_MODULE =
+  'exports.handler=()=>require("module").createRequire(process.cwd()+"/")("pulumi-oci-query-execution-cancellation/implementation").cancellationProvider;';

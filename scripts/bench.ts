@@ -21,8 +21,8 @@ import {
 } from "oci-common";
 import type { QueryServiceClientOptions } from "../provider/client/types.js";
 import { createImplementation } from "../provider/implementation.js";
-import { cancellationProvider } from "../provider/provider.js";
-import { serializeProvider, startPlugin } from "../plugin-harness/index.js";
+import { PROVIDER_MODULE } from "../provider/provider.js";
+import { startPlugin } from "../plugin-harness/index.js";
 import type { RateLimitSpec } from "../emulator/index.js";
 import { EngineBench } from "./lib/bench-engine.js";
 import { chart, goals, markdownResults, type BenchResults, type DirectRun, type RateLimitResults } from "./lib/bench-report.js";
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
       return { drive, close: () => implementation.close() };
     };
     const viaImplementation = freshImplementation()().drive;
-    const providerText = await serializeProvider(cancellationProvider);
+    const providerText = PROVIDER_MODULE; // what QueryExecutionCancellation stores
     const viaPlugin: Drive = async ({ projectId, id }) => {
       const { plugin } = await host.acquire();
       const urn = `urn:pulumi:bench::bench::pulumi-nodejs:dynamic:Resource::${id}`;

@@ -60,7 +60,7 @@ export interface BenchResults {
     loadAverageEnd: number[];
   };
   settings: { latencyMs: number; concurrency: number; rps: number };
-  /** The serialized provider of each trampoline shape measured; the shipped one first. */
+  /** The `__provider` text of each shape measured; the one the class stores first. */
   trampolines: TrampolineShape[];
   pluginStart?: { samples: Array<{ firstAnswerMs: number; configuredMs: number }>; medianFirstAnswerMs: number; medianConfiguredMs: number };
   /** Below the engine: the implementation and the plugin driven directly. */
@@ -120,7 +120,13 @@ export function goals(r: Omit<BenchResults, "goals">): Goal[] {
     if (ours) out.push({ goal: "state at most 2 KB per cancellation, all in (pulumi stack export)", measured: `${ours.bytesPerResource} bytes`, met: ours.bytesPerResource <= 2000 });
     if (ours && peer) {
       const ratio = round(ours.bytesPerResource / peer.bytesPerResource, 2);
-      out.push({ goal: "state at most 1/3 of the peer's", measured: `${ratio}x (${ours.bytesPerResource} vs ${peer.bytesPerResource} bytes)`, met: ratio <= 1 / 3 });
+      // The engine's records and the SDK's source positions are the same for any provider: the rest is the provider's doing.
+      const own = (s: ProgramState) => s.perResource.serializedProvider + s.perResource.inputs + s.perResource.outputs;
+      out.push({
+        goal: "state at most 1/3 of the peer's",
+        measured: `${ratio}x (${ours.bytesPerResource} vs ${peer.bytesPerResource} bytes); the provider's own bytes (__provider, inputs, outputs) ${round(own(ours) / own(peer), 2)}x (${own(ours)} vs ${own(peer)})`,
+        met: ratio <= 1 / 3,
+      });
     }
     const oursUps = detailUps(e, "ours");
     const peerUps = detailUps(e, "peer");
@@ -134,8 +140,15 @@ export function goals(r: Omit<BenchResults, "goals">): Goal[] {
       });
     }
   }
-  const shipped = r.trampolines.find((t) => t.adopted);
-  if (shipped) out.push({ goal: "serialized provider under 1 KB", measured: `${shipped.bytes} bytes`, met: shipped.bytes < 1000 });
+  const stored = r.trampolines.find((t) => t.adopted);
+  const serialized = r.trampolines.find((t) => !t.adopted);
+  if (stored && serialized) {
+    out.push({
+      goal: "serialized provider under 1 KB",
+      measured: `${stored.bytes} bytes stored by the class; ${serialized.bytes} as cancellationProvider serialized`,
+      met: stored.bytes < 1000 && serialized.bytes < 1000,
+    });
+  }
   for (const run of r.direct) {
     if (run.ratioToIdeal === undefined) continue;
     out.push({ goal: `${run.path}, ${run.cancellations} cancellations: at most 1.25x ideal`, measured: `${run.ratioToIdeal}x (${run.wallMs} ms vs ${run.idealMs} ms)`, met: run.ratioToIdeal <= 1.25 });
@@ -270,9 +283,9 @@ export function markdownResults(r: BenchResults): string {
     lines.push(...engineSection(r.engine, r.settings.latencyMs));
   }
   lines.push("");
-  lines.push("Serialized provider (what Pulumi stores twice per resource), by shape:");
+  lines.push("`__provider` text (stored twice per resource, in its inputs and its outputs), by shape:");
   lines.push("");
-  lines.push(...table(["shape", "bytes", "shipped", "note"], r.trampolines.map((t) => [t.shape, t.bytes, t.adopted ? "yes" : "no", t.note])));
+  lines.push(...table(["shape", "bytes", "stored by the class", "note"], r.trampolines.map((t) => [t.shape, t.bytes, t.adopted ? "yes" : "no", t.note])));
   lines.push("");
   lines.push(`Below the engine: the implementation and the plugin driven directly, ${r.settings.latencyMs} ms added to every round trip, ${r.settings.concurrency} in flight; ideal = ceil(N/${r.settings.concurrency}) × 2 × ${r.settings.latencyMs} ms:`);
   lines.push("");

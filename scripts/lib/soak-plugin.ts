@@ -4,8 +4,7 @@
 // A failed create is run again (on a new plugin when it was killed) until it converges.
 
 import { startEmulator } from "../../emulator/index.js";
-import { cancellationProvider } from "../../provider/provider.js";
-import { serializeProvider } from "../../plugin-harness/index.js";
+import { PROVIDER_MODULE } from "../../provider/provider.js";
 import { PluginHost } from "./plugin-host.js";
 import { runPool, since } from "./pool.js";
 import { seededRandom, between } from "./random.js";
@@ -62,7 +61,7 @@ export async function soakPlugin(o: PluginSoakOptions) {
   });
   const creds = await emu.writeCredentials();
   const host = new PluginHost("soak");
-  const providerText = await serializeProvider(cancellationProvider);
+  const providerText = PROVIDER_MODULE; // what QueryExecutionCancellation stores
 
   const executions = Array.from({ length: o.cancellations }, () => emu.store.addExecution({ lifecycleState: "IN_PROGRESS" }));
   const plans = executions.map((e) => {

@@ -1,9 +1,10 @@
-// cancellationProvider as the engine drives it: serialized exactly as dynamic.Resource does,
-// rebuilt by the SDK's real dynamic-provider plugin, called over gRPC. The plugin loads this
-// package's compiled implementation (dist/, built by `npm test` first) through the trampoline.
+// cancellationProvider as the engine drives it: the PROVIDER_MODULE text QueryExecutionCancellation
+// stores (and, for states written by earlier versions, the trampoline serialized as
+// dynamic.Resource does), loaded by the SDK's real dynamic-provider plugin, called over gRPC. The
+// plugin loads this package's compiled implementation (dist/, built by `npm test` first).
 
 import * as path from "node:path";
-import { cancellationProvider } from "../../provider/provider";
+import { cancellationProvider, PROVIDER_MODULE } from "../../provider/provider";
 import { rejection } from "../helpers/rejection";
 import { withEmulator } from "../helpers/with-emulator";
 import { serializeProvider, startPlugin, PluginError, type Plugin } from "../../plugin-harness/index";
@@ -13,9 +14,10 @@ const URN = "urn:pulumi:test::scenario::pulumi-nodejs:dynamic/oci-query-service:
 
 jest.setTimeout(120_000);
 
-let providerText: string;
+const providerText = PROVIDER_MODULE;
+let serializedTrampoline: string;
 beforeAll(async () => {
-  providerText = await serializeProvider(cancellationProvider);
+  serializedTrampoline = await serializeProvider(cancellationProvider);
 });
 
 async function withPlugin<T>(config: Record<string, string>, fn: (plugin: Plugin) => Promise<T>): Promise<T> {
@@ -28,7 +30,11 @@ async function withPlugin<T>(config: Record<string, string>, fn: (plugin: Plugin
   }
 }
 
-test("configure, check, create, read, diff, update and delete over gRPC, with one cancel", async () => {
+test.each([
+  ["the fixed module QueryExecutionCancellation stores", () => providerText],
+  ["the serialized trampoline earlier versions stored", () => serializedTrampoline],
+])("%s: configure, check, create, read, diff, update and delete over gRPC, with one cancel", async (_stored, stored) => {
+  const providerText = stored();
   await withEmulator(async (emu, creds) => {
     const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
     const config = { "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile };

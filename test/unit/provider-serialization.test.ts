@@ -1,9 +1,11 @@
-// What Pulumi writes into state for every resource: the serialized provider. It must stay a small
-// trampoline that runs the installed implementation (dist/, built by `npm test` before jest).
+// What goes into state for every resource as `__provider`: the fixed PROVIDER_MODULE text the
+// class stores, and the trampoline serialized as pulumi.dynamic.Resource does (what earlier
+// versions stored, and what a user's own dynamic.Resource(cancellationProvider) stores). Both must
+// stay small and run the installed implementation (dist/, built by `npm test` before jest).
 
 import * as pulumi from "@pulumi/pulumi";
 import requireFromString = require("require-from-string");
-import { cancellationProvider } from "../../provider/provider";
+import { cancellationProvider, PROVIDER_MODULE } from "../../provider/provider";
 
 async function serialized(): Promise<string> {
   const provider = cancellationProvider; // captured exactly as pulumi.dynamic.Resource captures it
@@ -23,8 +25,17 @@ describe("serialized provider", () => {
     expect(text).not.toMatch(/opc-retry-token|createHash|QueryServiceClient|got/);
   });
 
-  test("deserialized as the plugin does, reaches the installed implementation by package name", async () => {
-    const provider = requireFromString(await serialized()).handler() as pulumi.dynamic.ResourceProvider;
+  test("the class's fixed module is a fifth of it and holds only the require", () => {
+    process.stdout.write(`PROVIDER_MODULE: ${PROVIDER_MODULE.length} bytes\n`);
+    expect(PROVIDER_MODULE.length).toBeLessThan(200);
+    expect(PROVIDER_MODULE).toContain('"pulumi-oci-query-execution-cancellation/implementation"');
+  });
+
+  test.each([
+    ["the class's fixed module", async () => PROVIDER_MODULE],
+    ["the serialized trampoline", serialized],
+  ])("%s, loaded as the plugin does, reaches the installed implementation by package name", async (_text, text) => {
+    const provider = requireFromString(await text()).handler() as pulumi.dynamic.ResourceProvider;
     // A federated auth kind: check's connection rules need an endpoint but read no local credentials.
     const connection = { endpoint: "https://qs.example.com", auth: "InstancePrincipal" };
     const check = await provider.check!({}, { projectId: "p", queryExecutionId: "q", waitTimeoutSeconds: 5, ...connection });
