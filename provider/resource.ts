@@ -44,6 +44,28 @@ export interface QueryExecutionCancellationArgs {
 }
 
 /**
+ * Every input, unset: the SDK makes an Output property only for the keys it is given, so without
+ * these an input the program left out (`region`, say) would be `undefined` on the resource instead
+ * of an Output of what the provider recorded. Typed so that a new input cannot be forgotten here.
+ */
+const EVERY_INPUT: Record<keyof QueryExecutionCancellationArgs, undefined> = {
+  projectId: undefined,
+  queryExecutionId: undefined,
+  ifMatch: undefined,
+  retryToken: undefined,
+  triggers: undefined,
+  waitForTerminalState: undefined,
+  waitTimeoutSeconds: undefined,
+  onAlreadyTerminal: undefined,
+  onNotFound: undefined,
+  endpoint: undefined,
+  region: undefined,
+  auth: undefined,
+  configFile: undefined,
+  profile: undefined,
+};
+
+/**
  * Cancels an OCI Query Service query execution once: `pulumi up` reads it, and cancels it only
  * while it is active, with a stable retry token, so retries, re-runs and crashes never cancel
  * twice. Deleting the resource sends no request: a cancel cannot be undone.
@@ -92,6 +114,7 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
       "pulumi-nodejs:dynamic/oci-query-service:QueryExecutionCancellation",
       name,
       {
+        ...EVERY_INPUT,
         ...args,
         __provider: PROVIDER_MODULE,
         // Outputs the provider computes; listed so the engine registers them.
@@ -102,8 +125,6 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
         cancelRequestId: undefined,
         timeCancelRequested: undefined,
         providerVersion: undefined,
-        retryToken: args.retryToken,
-        ifMatch: args.ifMatch,
       },
       opts,
     );
