@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AuthKindSpelling } from "./connection.js";
 import type { CancelOutcome } from "./cancel.js";
-import type { OnAlreadyTerminal, OnNotFound } from "./inputs.js";
+import { DEFAULTS, type OnAlreadyTerminal, type OnNotFound } from "./inputs.js";
 import { PROVIDER_MODULE } from "./provider.js";
 
 export interface QueryExecutionCancellationArgs {
@@ -44,25 +44,17 @@ export interface QueryExecutionCancellationArgs {
 }
 
 /**
- * Every input, unset: the SDK makes an Output property only for the keys it is given, so without
- * these an input the program left out (`region`, say) would be `undefined` on the resource instead
- * of an Output of what the provider recorded. Typed so that a new input cannot be forgotten here.
+ * What the provider records for an optional input the program left out: check's defaults, and ""
+ * for the connection settings (implementation.ts, toOutputs). Typed so that a new optional input
+ * cannot be forgotten here. `ifMatch` and `retryToken` are always registered instead.
  */
-const EVERY_INPUT: Record<keyof QueryExecutionCancellationArgs, undefined> = {
-  projectId: undefined,
-  queryExecutionId: undefined,
-  ifMatch: undefined,
-  retryToken: undefined,
-  triggers: undefined,
-  waitForTerminalState: undefined,
-  waitTimeoutSeconds: undefined,
-  onAlreadyTerminal: undefined,
-  onNotFound: undefined,
-  endpoint: undefined,
-  region: undefined,
-  auth: undefined,
-  configFile: undefined,
-  profile: undefined,
+const LEFT_OUT: Record<Exclude<keyof QueryExecutionCancellationArgs, "projectId" | "queryExecutionId" | "ifMatch" | "retryToken">, unknown> = {
+  ...DEFAULTS,
+  endpoint: "",
+  region: "",
+  auth: "",
+  configFile: "",
+  profile: "",
 };
 
 /**
@@ -114,7 +106,6 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
       "pulumi-nodejs:dynamic/oci-query-service:QueryExecutionCancellation",
       name,
       {
-        ...EVERY_INPUT,
         ...args,
         __provider: PROVIDER_MODULE,
         // Outputs the provider computes; listed so the engine registers them.
@@ -125,8 +116,19 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
         cancelRequestId: undefined,
         timeCancelRequested: undefined,
         providerVersion: undefined,
+        retryToken: args.retryToken,
+        ifMatch: args.ifMatch,
       },
       opts,
     );
+    // The SDK makes an Output property only for the keys a resource registers, and each costs about
+    // 1 ms per resource in a TypeScript program (its promises capture source-mapped stacks:
+    // BENCHMARKS.md). So an input left out is not registered; its property is made on first use,
+    // resolving with the resource to what the provider records for it.
+    for (const [key, recorded] of Object.entries(LEFT_OUT)) {
+      if (key in args) continue;
+      let output: pulumi.Output<unknown> | undefined;
+      Object.defineProperty(this, key, { enumerable: true, get: () => (output ??= this.outcome.apply(() => structuredClone(recorded))) });
+    }
   }
 }
