@@ -156,6 +156,39 @@ describe("pulumi up killed with everything it started (SIGKILL, as when the mach
   });
 });
 
+describe("with PULUMI_SKIP_CHECKPOINTS=true, as README advises for large cleanup stacks", () => {
+  test("killed after the service accepted the cancel: nothing of the run was recorded, and the re-run finds it under way and sends nothing", async () => {
+    await withScene(
+      async (scene) => {
+        const { stack, emu, proxy } = scene;
+        stack.env.PULUMI_SKIP_CHECKPOINTS = "true";
+        proxy.holdAnswers({ method: "POST", pathIncludes: "/actions/cancel" });
+        const run = startUp(stack);
+        await proxy.heldAnswer();
+        run.killAll();
+        await run.done;
+        proxy.release();
+        expect(emu.effectiveCancels(scene.id)).toBe(1);
+        // The state is written once, at the end: the killed run left no record and no pending operation.
+        const state = await stack.exportState();
+        expect(state.deployment.pending_operations ?? []).toEqual([]);
+        expect(await stack.resources()).toEqual([]);
+
+        const locked = await stack.up();
+        expect(locked.output).toContain(LOCKED);
+        expect((await stack.run(["cancel", "--yes", "--stack", stack.stackName])).code).toBe(0);
+        const up = await stack.up();
+        expect(up.code).toBe(0);
+        expect(changeSummary(up.output)).toEqual(["+ 2 created"]);
+        await expectCleanEnd(scene);
+        expect(emu.requests("CancelQueryExecution")).toHaveLength(1);
+        expect((await stack.resources())[0]!.outputs).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELING" });
+      },
+      { cancelDelayMs: 3_600_000 },
+    );
+  });
+});
+
 describe("pulumi's own process group SIGKILLed (kill -9 -- -PGID): the engine's plugins run in process groups of their own", () => {
   test("killed before the cancel POST: the orphaned plugin still finishes the create it had begun, and the re-run sends nothing", async () => {
     await withScene(
