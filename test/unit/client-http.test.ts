@@ -430,6 +430,43 @@ describe("retries", () => {
   });
 });
 
+describe("retryAfterGate", () => {
+  /**
+   * Call A gets a 429 with Retry-After: 3; while A waits, call B starts. Returns each sleep asked
+   * for, in order, on a clock that only sleeps advance.
+   */
+  async function secondCallDuringFirstsWait(retryAfterGate: boolean): Promise<number[]> {
+    replies.push(serviceError(429, "TooManyRequests", "slow down", { "retry-after": "3" }), execution(), execution());
+    let clock = 0;
+    const sleeps: number[] = [];
+    let second: Promise<unknown> | undefined;
+    const { client } = setUp({
+      retryAfterGate,
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        if (!second) {
+          second = client.getQueryExecution(PROJECT, EXEC); // B starts while A waits
+          await second;
+        }
+        clock += ms;
+      },
+    });
+    await client.getQueryExecution(PROJECT, EXEC);
+    await second;
+    return sleeps;
+  }
+
+  test("off (the default): only the call that got the Retry-After waits", async () => {
+    expect(await secondCallDuringFirstsWait(false)).toEqual([4500]);
+  });
+
+  test("on: a Retry-After received by one call holds every new attempt of the client until it has passed", async () => {
+    expect(await secondCallDuringFirstsWait(true)).toEqual([4500, 3000]);
+    expect(seen).toHaveLength(3);
+  });
+});
+
 describe("cancelQueryExecution", () => {
   test("sends an empty signed POST with if-match and the retry token", async () => {
     replies.push(accepted);
