@@ -5,7 +5,7 @@
 // checkpoints; a no-op `up`, a `refresh`, the state's bytes, and the peer after a code change.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_PROJECT_ID } from "../../emulator/index.js";
 import type { StartAnswer, Summary } from "./emulator-child.js";
@@ -176,6 +176,7 @@ export class EngineBench {
     private readonly options: EngineOptions,
     private readonly log: Log,
   ) {
+    mkdirSync(path.join(ROOT, ".bench-tmp"), { recursive: true }); // absent on a fresh clone
     this.workDir = mkdtempSync(path.join(ROOT, ".bench-tmp", "engine-"));
     const env = pulumiEnv(cli, { home: path.join(this.workDir, "home"), backendDir: path.join(this.workDir, "backend"), passphrase: "" });
     this.results = { pulumiVersion: cli.version, defaultParallel: engineDefaultParallel(cli, env), detailSize: options.detailSize, fixedCostMs: 0, fixedCpuSeconds: 0, ups: [], growth: [], commands: [], states: [], leftoverPlugins: 0 };
