@@ -13,7 +13,7 @@ import type { EmulatorProcess } from "./emulator-process.js";
 import { BenchStack, removeWorkDir, type CliRun, type CpuSeconds, type PeakRss } from "./bench-stack.js";
 import { stateSize, type StateSize } from "./bench-state.js";
 import { pulumiEnv, ROOT, type PulumiCli } from "./pulumi-cli.js";
-import { median, round } from "./bench-math.js";
+import { mean, median, round } from "./bench-math.js";
 
 export type Program = "ours" | "peer";
 
@@ -325,8 +325,6 @@ export class EngineBench {
     this.log(`engine: ${subject.program} state ${when}: ${size.bytesPerResource} bytes per resource all in (serialized provider ${size.perResource.serializedProvider} of ${size.perResource.total})`);
   }
 }
-
-const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
 
 /** Per-resource cost at each setting's largest size over that at its smallest (the mean where a size ran twice). */
 function growth(ups: EngineUp[]): Growth[] {

@@ -7,4 +7,7 @@ export function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** The arithmetic mean; NaN for none. */
+export const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
+
 export const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -4,7 +4,7 @@
 import { barChart, type Panel } from "./chart.js";
 import type { EngineCommand, EngineResults, EngineUp, ProgramState } from "./bench-engine.js";
 import type { TrampolineShape } from "./bench-trampolines.js";
-import { round } from "./bench-math.js";
+import { mean, round } from "./bench-math.js";
 
 /** One timed batch of cancellations below the engine (the implementation, or the plugin over gRPC). */
 export interface DirectRun {
@@ -92,8 +92,6 @@ function state(engine: EngineResults, program: "ours" | "peer", when = "after up
 function detailUps(engine: EngineResults, program: "ours" | "peer"): EngineUp[] {
   return engine.ups.filter((u) => u.program === program && u.cancellations === engine.detailSize && u.parallelIsDefault && !u.checkpoints);
 }
-
-const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
 
 export function goals(r: Omit<BenchResults, "goals">): Goal[] {
   const out: Goal[] = [];

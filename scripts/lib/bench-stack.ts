@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { killTree, processTree } from "./process-tree.js";
+import { killTree, memoryOf, processTree } from "./process-tree.js";
 import { pulumiEnv, type PulumiCli } from "./pulumi-cli.js";
 
 /** Peak resident memory (VmHWM) in kB of each process a command ran; 0 when none was seen. */
@@ -40,7 +40,7 @@ const SAMPLE_EVERY_MS = 100;
 
 function peakKb(pid: number): number {
   try {
-    return Number(/^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+    return memoryOf(pid).hwmKb || 0; // NaN: a zombie, whose status has no memory lines
   } catch {
     return 0; // exited meanwhile
   }

@@ -6,6 +6,13 @@
 
 import { readdirSync, readFileSync } from "node:fs";
 
+/** Resident memory now (VmRSS) and at its peak (VmHWM) of a live process, in kB, from /proc/<pid>/status. */
+export function memoryOf(pid: number): { rssKb: number; hwmKb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+  return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
+}
+
 /** Parent pid of every live process, from /proc/<pid>/stat. */
 function parents(): Map<number, number> {
   const map = new Map<number, number>();
