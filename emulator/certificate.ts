@@ -4,7 +4,7 @@
 import { generate } from "selfsigned";
 
 /** A fresh key and certificate (PEM); the certificate is also what clients trust as `ca`. */
-export async function selfSignedCertificate(): Promise<{ key: string; cert: string }> {
+export async function selfSignedCertificate(hostNames: readonly string[] = []): Promise<{ key: string; cert: string }> {
   const pems = await generate([{ name: "commonName", value: "localhost" }], {
     keySize: 2048,
     algorithm: "sha256",
@@ -19,6 +19,7 @@ export async function selfSignedCertificate(): Promise<{ key: string; cert: stri
           { type: 2, value: "localhost" },
           { type: 7, ip: "127.0.0.1" },
           { type: 7, ip: "::1" },
+          ...hostNames.map((value) => ({ type: 2 as const, value })),
         ],
       },
     ],

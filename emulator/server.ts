@@ -30,6 +30,8 @@ export interface StartEmulatorOptions {
   host?: string;
   /** Serve HTTPS with a self-signed certificate for 127.0.0.1/localhost (its PEM is `emu.ca`). @default false */
   https?: boolean;
+  /** More DNS names the certificate covers, for a client that reaches the emulator under another name (through a proxy). */
+  certificateHostNames?: string[];
   /** Drives lifecycle steps, etags, signature dates, the retry-token memory and the rate limit. @default the wall clock */
   clock?: Clock;
   /** CANCELING -> CANCELED after this long. @default 2000 */
@@ -436,7 +438,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   if (options.auth !== undefined && options.auth !== "on" && options.auth !== "off") {
     throw new TypeError(`Expected \`auth\` to be "on" or "off"; got ${JSON.stringify(options.auth)}`);
   }
-  const tls = options.https ? await selfSignedCertificate() : undefined;
+  const tls = options.https ? await selfSignedCertificate(options.certificateHostNames) : undefined;
   const emu = new EmulatorServer(options, tls);
   await emu.listen();
   return emu;
