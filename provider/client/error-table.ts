@@ -28,7 +28,7 @@ const NEXT_STEPS: Record<QueryServiceErrorKind, string> = {
   Throttled: "The service is throttling: lower the concurrency (for example pulumi up --parallel 2) or try again later.",
   ServerError: "The service failed: try again later, and quote the opc-request-id to Oracle support if it persists.",
   NotImplemented: "The endpoint does not implement this operation: check that endpoint points at the Query Service.",
-  Network: "No answer came: check the endpoint (or region), DNS, proxy settings and network access.",
+  Network: "No answer came: check the endpoint (or region), DNS, the proxy settings (HTTPS_PROXY, NO_PROXY) and network access.",
   Timeout: "No answer came in time: check the endpoint and network, or raise attemptTimeoutMs.",
   Malformed: "The answer is not a Query Service response: check that endpoint points at the Query Service and not at a proxy or login page.",
 };
@@ -80,6 +80,13 @@ interface NoAnswerRow {
 // retried; anything else (refused, reset, EAI_AGAIN, the attempt timeout) may heal.
 const NO_ANSWER: readonly NoAnswerRow[] = [
   { code: /^Timeout$/, kind: "Timeout", retryable: true },
+  {
+    code: /^ProxyDenied$/,
+    kind: "Network",
+    retryable: false,
+    nextStep:
+      "The proxy refused to open a tunnel to the endpoint: check the user and password in HTTPS_PROXY, and that the proxy allows CONNECT to the endpoint's host and port, or list the host in NO_PROXY to go direct.",
+  },
   {
     code: /^ENOTFOUND$/,
     kind: "Network",

@@ -14,6 +14,7 @@ import { PACKAGE_NAME, PACKAGE_VERSION } from "../package-info.js";
 import { checkAuthSettings, loadAuthProvider, type AuthSettings } from "./auth.js";
 import { resolveEndpoint } from "./endpoint.js";
 import { ConfigurationError, type QueryServiceError } from "./errors.js";
+import { httpsAgentFor } from "./proxy-agent.js";
 import {
   headerValue,
   meaningFor,
@@ -115,7 +116,13 @@ export class QueryServiceClient {
       throw new ConfigurationError(`maxResponseBytes: a whole number of bytes >= 1 expected; got ${options.maxResponseBytes}`, "maxResponseBytes");
     }
     this.httpAgent = new http.Agent({ keepAlive: true });
-    this.httpsAgent = new https.Agent({ keepAlive: true, ca: trustedCertificates(options.ca) });
+    // Plain http goes only to loopback, which never goes through a proxy: only https can.
+    this.httpsAgent = httpsAgentFor({
+      endpoint: this.endpoint,
+      ca: trustedCertificates(options.ca),
+      env: options.proxyEnv ?? process.env,
+      connectTimeoutMs: this.attemptTimeoutMs,
+    });
     this.userAgent = userAgent();
     this.logger = options.logger;
     this.random = options.random ?? Math.random;

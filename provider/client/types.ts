@@ -207,6 +207,11 @@ export interface QueryServiceClientOptions {
   maxResponseBytes?: number;
   /** Extra CA certificates (PEM) to trust, e.g. the emulator's self-signed one. */
   ca?: string | string[];
+  /**
+   * Where HTTPS_PROXY, NO_PROXY (and their lower-case forms) are read; see README "Proxies".
+   * @default process.env
+   */
+  proxyEnv?: Readonly<Record<string, string | undefined>>;
   logger?: (line: ClientLogLine) => void;
   /** Pinned for tests: the source of jitter, 0 <= x < 1. @default Math.random */
   random?: () => number;
