@@ -5,7 +5,7 @@
 import type { ClientRequestArgs, IncomingMessage } from "node:http";
 import http from "node:http";
 import https from "node:https";
-import type { Socket } from "node:net";
+import { isIP, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { proxyFor, type ProxyChoice, type ProxyEnv } from "./proxy.js";
 import { serviceText } from "./service-text.js";
@@ -37,7 +37,11 @@ class TunnelAgent extends https.Agent {
     options: https.AgentOptions,
   ) {
     super(options);
+    // The endpoint's trusted CAs serve for an https:// proxy too: corporate CAs are usually one list.
+    this.ca = options.ca;
   }
+
+  private readonly ca: https.AgentOptions["ca"];
 
   override createConnection(options: ClientRequestArgs, callback?: Callback): undefined {
     const done = once(callback);
@@ -52,7 +56,8 @@ class TunnelAgent extends https.Agent {
       headers: { host: target, ...(proxy.authorization ? { "proxy-authorization": proxy.authorization } : {}) },
       agent: false,
       timeout: this.connectTimeoutMs,
-      ...(proxy.protocol === "https:" ? { ca: (this.options as https.AgentOptions).ca, servername: proxy.hostname } : {}),
+      // The proxy's own name, not the Host header's (the target): "" for an IP, which SNI cannot carry.
+      ...(proxy.protocol === "https:" ? { ca: this.ca, servername: isIP(proxy.hostname) ? "" : proxy.hostname } : {}),
     });
     const from = `the proxy ${proxy.shown} (from ${proxy.variable})`;
     request.once("connect", (answer: IncomingMessage, socket: Socket, head: Buffer) => {

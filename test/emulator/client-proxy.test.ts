@@ -3,6 +3,7 @@
 // endpoint's host name resolves only in the proxy (test/helpers/connect-proxy.ts), as an outside
 // name does behind a corporate proxy: a request that bypasses the proxy cannot reach it.
 
+import { generate } from "selfsigned";
 import type { Emulator, EmulatorCredentials } from "../../emulator/index.js";
 import { QueryServiceError } from "../../provider/client/errors.js";
 import { QueryServiceClient } from "../../provider/client/query-service-client.js";
@@ -18,7 +19,7 @@ const rejection = (promise: Promise<unknown>) => rejectionOf(promise, QueryServi
 async function behindProxy(
   env: (proxy: ConnectProxy) => Record<string, string>,
   fn: (emu: Emulator, client: QueryServiceClient, proxy: ConnectProxy) => Promise<void>,
-  options: { proxy?: ConnectProxyOptions; client?: Partial<QueryServiceClientOptions> } = {},
+  options: { proxy?: ConnectProxyOptions; client?: Partial<QueryServiceClientOptions>; trust?: string[] } = {},
 ): Promise<void> {
   await withEmulator(
     async (emu, creds: EmulatorCredentials) => {
@@ -28,7 +29,7 @@ async function behindProxy(
         endpoint: `https://${HOST}:${port}`,
         configFile: creds.configFile,
         profile: creds.profile,
-        ca: emu.ca,
+        ca: [emu.ca!, ...(options.trust ?? [])],
         proxyEnv: env(proxy),
         random: () => 0,
         sleep: async () => undefined,
@@ -81,6 +82,27 @@ describe("QueryServiceClient through HTTPS_PROXY", () => {
         await client.getQueryExecution(projectId, id);
         expect(proxy.connects).toHaveLength(1);
       },
+    );
+  });
+
+  test.each(["127.0.0.1", "localhost"])("speaks TLS to an https:// proxy at %s and TLS with the service inside the tunnel", async (proxyHost) => {
+    // A subject of its own: OpenSSL looks a self-signed certificate up by subject, and the
+    // emulator's is CN=localhost.
+    const pems = await generate([{ name: "commonName", value: "test proxy" }], {
+      keySize: 2048,
+      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] }],
+    });
+    const proxyTls = { key: pems.private, cert: pems.cert };
+    await behindProxy(
+      (proxy) => ({ HTTPS_PROXY: proxy.url.replace("127.0.0.1", proxyHost) }),
+      async (emu, client, proxy) => {
+        expect(proxy.url).toMatch(/^https:/);
+        const { projectId, id } = emu.store.addExecution();
+        await expect(client.getQueryExecution(projectId, id)).resolves.toMatchObject({ execution: { id } });
+        expect(proxy.connects).toHaveLength(1);
+        expect(emu.requests("GetQueryExecution").map((r) => r.status)).toEqual([200]);
+      },
+      { proxy: { tls: proxyTls }, trust: [proxyTls.cert] },
     );
   });
 

@@ -4,6 +4,7 @@
 // only a corporate proxy resolves outside names; it never connects to anything but loopback.
 
 import * as http from "node:http";
+import * as https from "node:https";
 import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 
@@ -12,10 +13,12 @@ export interface ConnectProxyOptions {
   routes?: Record<string, string>;
   /** When set, CONNECT needs `Proxy-Authorization: Basic base64(this)`; otherwise 407. */
   credentials?: string;
+  /** Speak TLS to clients with this key and certificate (an `https://` proxy). */
+  tls?: { key: string; cert: string };
 }
 
 export interface ConnectProxy {
-  /** `http://127.0.0.1:PORT`. */
+  /** `http://127.0.0.1:PORT`, or `https://…` with `tls`. */
   url: string;
   /** Every CONNECT, in order: its target and its Proxy-Authorization header. */
   connects: Array<{ target: string; proxyAuthorization?: string }>;
@@ -36,10 +39,11 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   const sockets = new Set<net.Socket>();
   const expected = options.credentials === undefined ? undefined : `Basic ${Buffer.from(options.credentials).toString("base64")}`;
 
-  const server = http.createServer((req, res) => {
+  const refuse = (req: http.IncomingMessage, res: http.ServerResponse) => {
     plainRequests.push(`${req.method} ${req.url}`);
     res.writeHead(405, { connection: "close" }).end();
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, refuse) : http.createServer(refuse);
   server.on("connect", (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     const target = req.url ?? "";
     const proxyAuthorization = req.headers["proxy-authorization"];
@@ -73,7 +77,7 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     connects,
     plainRequests,
     tunnelledBytes: () => Buffer.concat(sent),
