@@ -103,19 +103,16 @@ function parseProxy(value: string, variable: string): ProxyChoice {
     url = new URL(text);
   } catch {
     throw new ConfigurationError(
-      `${variable}: not a proxy URL (${value.length} characters, not shown: it may hold a password); set it to http://host:port or http://user:password@host:port, or unset it.`,
+      `${variable} is not a proxy URL (${value.length} characters, not shown: it may hold a password); set it to http://host:port or http://user:password@host:port, or unset it.`,
       variable,
     );
   }
   const shown = `${url.protocol}//${url.host}`;
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ConfigurationError(
-      `${variable}: only http:// and https:// proxies are supported; got ${shown}. Set it to the proxy's http:// URL, or unset it.`,
+      `${variable} names the proxy ${shown}; only http:// and https:// proxies are supported: set it to the proxy's http:// URL, or unset it.`,
       variable,
     );
-  }
-  if (url.hostname === "") {
-    throw new ConfigurationError(`${variable}: the proxy URL has no host; set it to http://host:port, or unset it.`, variable);
   }
   const user = decoded(url.username);
   const password = decoded(url.password);

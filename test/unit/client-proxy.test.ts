@@ -3,6 +3,7 @@
 
 import { ConfigurationError } from "../../provider/client/errors.js";
 import { bypasses, proxyFor } from "../../provider/client/proxy.js";
+import { createImplementation } from "../../provider/implementation.js";
 
 const ENDPOINT = new URL("https://queryservice.us-ashburn-1.oci.oraclecloud.com");
 
@@ -51,9 +52,9 @@ describe("proxyFor", () => {
   });
 
   test.each([
-    ["socks5://alice:secret@proxy.corp:1080", "only http:// and https:// proxies are supported; got socks5://proxy.corp:1080"],
-    ["http://alice:secret@", "not a proxy URL"],
-    ["http://alice:secret@[::1", "not a proxy URL"],
+    ["socks5://alice:secret@proxy.corp:1080", "names the proxy socks5://proxy.corp:1080; only http:// and https:// proxies are supported"],
+    ["http://alice:secret@", "is not a proxy URL"],
+    ["http://alice:secret@[::1", "is not a proxy URL"],
   ])("refuses HTTPS_PROXY=%s naming the variable, never the password", (value, reason) => {
     let thrown: unknown;
     try {
@@ -63,7 +64,7 @@ describe("proxyFor", () => {
     }
     expect(thrown).toBeInstanceOf(ConfigurationError);
     const error = thrown as ConfigurationError;
-    expect(error.message).toMatch(/^HTTPS_PROXY: /);
+    expect(error.message).toMatch(/^HTTPS_PROXY /);
     expect(error.message).toContain(reason);
     expect(error.message).not.toContain("secret");
     expect(error.setting).toBe("HTTPS_PROXY");
@@ -109,5 +110,23 @@ describe("bypasses", () => {
     expect(bypasses("fd00::/8", "[fd12::1]", 443)).toBe(true);
     expect(bypasses("[fd12::1]:443", "[fd12::1]", 443)).toBe(true);
     expect(bypasses("fd12::1", "[fd12:0::1]", 443)).toBe(true);
+  });
+});
+
+describe("check", () => {
+  test("refuses an unusable HTTPS_PROXY at preview, naming the variable and not the password", async () => {
+    const implementation = createImplementation({ log: () => undefined, client: { proxyEnv: { HTTPS_PROXY: "socks5://alice:secret@proxy.corp:1080" } } });
+    try {
+      const result = await implementation.check(
+        {},
+        { projectId: "ocid1.queryserviceproject.oc1.iad.p", queryExecutionId: "ocid1.queryexecution.oc1.iad.q", endpoint: ENDPOINT.href },
+      );
+      expect(result.failures).toHaveLength(1);
+      const [failure] = result.failures!;
+      expect(failure!.reason).toContain("HTTPS_PROXY names the proxy socks5://proxy.corp:1080; only http:// and https:// proxies are supported");
+      expect(JSON.stringify(result)).not.toContain("secret");
+    } finally {
+      implementation.close();
+    }
   });
 });
