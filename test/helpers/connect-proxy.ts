@@ -1,7 +1,8 @@
 // A corporate proxy in miniature, on loopback: it answers HTTP CONNECT by opening a tunnel, and
 // records what it was asked and every byte the client sent through it, so a test can check that it
 // saw the CONNECT and nothing readable inside. Host names resolve only here (through `routes`), as
-// only a corporate proxy resolves outside names; it never connects to anything but loopback.
+// only a corporate proxy resolves outside names; like a real one it cannot reach the client's own
+// loopback (a CONNECT to 127.0.0.1 gets 502), and it never connects to anything but loopback.
 
 import * as http from "node:http";
 import * as https from "node:https";
@@ -9,7 +10,7 @@ import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 
 export interface ConnectProxyOptions {
-  /** `host:port` asked for → the loopback `host:port` the tunnel really goes to. */
+  /** `host:port` asked for → the loopback `host:port` the tunnel really goes to; other targets get 502. */
   routes?: Record<string, string>;
   /** When set, CONNECT needs `Proxy-Authorization: Basic base64(this)`; otherwise 407. */
   credentials?: string;
@@ -55,7 +56,8 @@ export async function startConnectProxy(options: ConnectProxyOptions = {}): Prom
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    const to = loopbackAddress(options.routes?.[target] ?? target);
+    const route = options.routes?.[target];
+    const to = route === undefined ? undefined : loopbackAddress(route);
     if (!to) {
       client.end("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
       return;
