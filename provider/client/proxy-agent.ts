@@ -73,7 +73,8 @@ class TunnelAgent extends https.Agent {
       done(null, super.createConnection({ ...options, socket } as ClientRequestArgs) as Duplex);
     });
     request.once("timeout", () => {
-      request.destroy(Object.assign(new Error(`${from} did not open a tunnel to ${target} within ${this.connectTimeoutMs} ms`), { code: "ETIMEDOUT" }));
+      done(Object.assign(new Error(`${from} did not open a tunnel to ${target} within ${this.connectTimeoutMs} ms`), { code: "ETIMEDOUT" }));
+      request.destroy();
     });
     request.once("error", (e: NodeJS.ErrnoException) => {
       // Node's text names the proxy's address only; say which setting it came from.

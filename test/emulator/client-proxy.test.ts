@@ -137,6 +137,20 @@ describe("QueryServiceClient through HTTPS_PROXY", () => {
     );
   });
 
+  test("retries when the proxy answers CONNECT with a 5xx, and says so", async () => {
+    await behindProxy(
+      (proxy) => ({ HTTPS_PROXY: proxy.url }),
+      async (emu, client) => {
+        const error = await rejection(client.getQueryExecution("p", "q"));
+        expect(error.details).toMatchObject({ kind: "Network", code: "ProxyFailed", attempts: 2, retryable: true });
+        expect(error.message).toContain("refused CONNECT queryservice.proxy-test.invalid:1: 502 Bad Gateway");
+        expect(emu.requests()).toEqual([]);
+      },
+      // A port the proxy has no route for: it cannot reach the target and answers 502.
+      { client: { retry: { maxAttempts: 2 }, endpoint: `https://${HOST}:1` } },
+    );
+  });
+
   test("says which proxy setting cannot be reached", async () => {
     await behindProxy(
       () => ({ HTTPS_PROXY: "http://bob:hunter2@127.0.0.1:9" }),
