@@ -5,6 +5,7 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
@@ -265,6 +266,22 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
       expect(emu.effectiveCancels(id)).toBe(1);
       expect(backendState(scene)).toEqual({ ids: [id], pending: [], locks: [] });
     }, { cancelDelayMs: 600_000 });
+  });
+
+  test("a listing with nothing listening on the endpoint exits 1 with its error once and no counts that say nothing failed", async () => {
+    await withScene(async (scene) => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+      const { port } = closed.address() as { port: number };
+      await new Promise((resolve) => closed.close(resolve));
+      const finished = await run(scene, ["--project-id", STACK, "--endpoint", `http://127.0.0.1:${port}`, "--config-file", scene.creds.configFile, "--preview"]);
+      expect(finished.code).toBe(1);
+      const lines = finished.stdout.split("\n").filter(Boolean);
+      // Before: "matched 0: would cancel 0, kept 0, already terminal 0, failed 0", then the error.
+      expect(lines.slice(0, 2)).toEqual([`Project ${STACK} (stack ${STACK}), preview`, "nothing previewed: the run failed (error below)"]);
+      expect(lines.slice(2)).toEqual([expect.stringMatching(new RegExp(`^error: listing the project's query executions failed: .*127\\.0\\.0\\.1:${port}`))]);
+      expect(finished.stderr).not.toContain("listing the project's query executions failed");
+    });
   });
 
   test("bad flags and configuration exit 2 with a message naming the flag or setting, and send nothing", async () => {
