@@ -2,9 +2,10 @@
 // problem is a UsageError whose message starts with the flag at fault.
 
 import { parseArgs } from "node:util";
-import type { AuthKind } from "../provider/client/types.js";
+import type { AuthKind, KnownLifecycleState } from "../provider/client/types.js";
 import { normaliseInputs } from "../provider/inputs.js";
 import { parseDuration } from "./duration.js";
+import { ocidProblem } from "./ocid.js";
 import { qualifiedStackName } from "./stack-name.js";
 
 export const HELP = `Usage: oci-query-cleanup --project-id ID [filters] [connection] (--preview | --yes) [options]
@@ -13,10 +14,12 @@ Cancels every OCI Query Service query execution of a project that matches the fi
 once, through a Pulumi stack per project (the Automation API with the \`pulumi\` CLI on PATH).
 
 Selection:
-  --project-id ID           Query Service project (repeatable: one stack per project)
+  --project-id ID           Query Service project's OCID, ocid1.queryserviceproject.… (repeatable:
+                            one stack per project)
   --name REGEX              Only executions whose name matches this regular expression
   --older-than-minutes N    Only executions created more than N minutes ago
-  --state STATE             Only executions in this state (repeatable; default ACCEPTED, IN_PROGRESS)
+  --state STATE             Only executions in this state: ACCEPTED, IN_PROGRESS, CANCELING, SUCCEEDED,
+                            FAILED or CANCELED (repeatable; default ACCEPTED, IN_PROGRESS)
   --max N                   Cancel at most N new executions per project and run
 
 Connection (as the resource's inputs; unset ones come from the environment, see the README):
@@ -122,6 +125,7 @@ export function parseFlags(argv: string[]): Command {
   const given = { endpoint: v.endpoint, region: v.region, auth: v.auth, configFile: v["config-file"], profile: v.profile };
   for (const [input, value] of Object.entries(given)) if (value !== undefined) nonEmpty(FLAG_OF_INPUT[input]!, value);
   const connection = checkAsInputs(projectIds, given);
+  for (const projectId of projectIds) projectIdFlag(projectId);
 
   const options: CleanupOptions = {
     projectIds,
@@ -190,10 +194,31 @@ function countFlag(flag: string, text: string): number {
   return Number(text);
 }
 
+/** An id that cannot be a project's would list nothing (and name a stack after itself) rather than fail. */
+function projectIdFlag(text: string): void {
+  const problem = ocidProblem(text, "queryserviceproject");
+  if (!problem) return;
+  throw new UsageError(
+    `--project-id: ${JSON.stringify(text)} is ${problem}; a Query Service project's OCID looks like ` +
+      `ocid1.queryserviceproject.oc1.iad.aaaa… (copy it from the project in the Console, or the "project id:" line the emulator prints)`,
+  );
+}
+
+/**
+ * The states a filter can name. The service's documentation shows no list, so DESIGN keeps the
+ * states it *sends* an open set; a state typed here that is none of these is far likelier a typo
+ * (RUNNING, CANCELLED) than one the service has, and would silently match nothing.
+ */
+const FILTER_STATES = ["ACCEPTED", "IN_PROGRESS", "CANCELING", "SUCCEEDED", "FAILED", "CANCELED"] as const satisfies readonly KnownLifecycleState[];
+// Fails to compile when a known state is added to the client's type but not here.
+const ALL_KNOWN: [Exclude<KnownLifecycleState, (typeof FILTER_STATES)[number]>] extends [never] ? true : never = true;
+void ALL_KNOWN;
+const MEANT: Record<string, string> = { RUNNING: "IN_PROGRESS", CANCELLED: "CANCELED", CANCELLING: "CANCELING" };
+
 /** OCI states are upper case (`IN_PROGRESS`); `in_progress` means the same rather than matching nothing. */
 function stateFlag(text: string): string {
-  if (!/^[A-Za-z0-9_]{1,64}$/.test(text)) {
-    throw new UsageError(`--state: a state such as ACCEPTED, IN_PROGRESS or CANCELING expected; got ${JSON.stringify(text)}`);
-  }
-  return text.toUpperCase();
+  const state = text.toUpperCase();
+  if ((FILTER_STATES as readonly string[]).includes(state)) return state;
+  const meant = MEANT[state] ? ` (${MEANT[state]} is the Query Service's name for it)` : "";
+  throw new UsageError(`--state: one of ${FILTER_STATES.join(", ")} expected (in any case); got ${JSON.stringify(text)}${meant}`);
 }

@@ -4,6 +4,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { banner } from "./banner.js";
 import { startEmulator } from "./server.js";
 import { DEFAULT_PROJECT_ID } from "./store.js";
 
@@ -21,8 +22,9 @@ Options:
   --project-id ID       Project of the seeded executions (default ${DEFAULT_PROJECT_ID})
   --cancel-delay-ms N   CANCELING -> CANCELED after N ms (default 2000)
   --request-log-size N  Requests /_emulator/requests keeps, oldest forgotten first (default 10000)
-  --credentials-dir DIR Where the key and OCI config file go (default: a temp dir removed on exit;
-                        an existing DIR's key and config are reused)
+  --credentials-dir DIR Where the key and OCI config file go (default: a temp dir removed on exit).
+                        Give one to keep them: an existing DIR's key and config are reused, so
+                        OCI_CONFIG_FILE=DIR/config stays valid across restarts
   --no-auth             Accept unsigned requests (signatures are checked by default)
   -h, --help            Show this help
 
@@ -71,8 +73,8 @@ async function main(): Promise<void> {
   if (port > 65535) fail(`--port expects 0..65535; got ${port}`);
   if (v.executions !== undefined && v.seed !== undefined) fail("--seed is the old name of --executions; give one of them");
   const executionsFlag = v.seed !== undefined ? "seed" : "executions";
-  const executions = integer(executionsFlag, v.executions ?? v.seed, 0, 0);
-  if (executions > 1000) fail(`--${executionsFlag} expects at most 1000; got ${executions}`);
+  const count = integer(executionsFlag, v.executions ?? v.seed, 0, 0);
+  if (count > 1000) fail(`--${executionsFlag} expects at most 1000; got ${count}`);
   const projectId = v["project-id"] ?? DEFAULT_PROJECT_ID;
 
   const emu = await startEmulator({
@@ -103,28 +105,18 @@ async function main(): Promise<void> {
 
   const dir = v["credentials-dir"];
   const creds = await emu.writeCredentials(dir, dir ? { reuse: true } : {});
-  const ids: string[] = [];
-  for (let i = 0; i < executions; i++) ids.push(emu.store.addExecution({ projectId }).id);
-
-  const lines = [
-    `Query Service emulator listening on ${emu.url}`,
-    `  endpoint:     ${emu.url}`,
-    `  auth:         ${v["no-auth"] ? "off (unsigned requests accepted)" : "on (requests must be signed)"}`,
-    `  config file:  ${creds.configFile}`,
-    `  profile:      ${creds.profile}`,
-    `  project id:   ${projectId}`,
-  ];
-  if (emu.ca) {
-    const caFile = join(creds.configFile, "..", "ca.pem");
-    await writeFile(caFile, emu.ca);
-    lines.push(`  CA cert:      ${caFile}`);
+  const executions: Array<{ id: string; name: string }> = [];
+  for (let i = 0; i < count; i++) {
+    const { id } = emu.store.addExecution({ projectId });
+    executions.push({ id, name: emu.store.get(projectId, id)!.name });
   }
-  lines.push(ids.length ? `  ${ids.length} running execution(s):` : "  running executions: none (use --executions N)");
-  for (const id of ids) lines.push(`    ${id}`);
-  lines.push("", "Point the OCI tooling at it:", `  export OCI_CONFIG_FILE=${creds.configFile}`);
-  if (emu.ca) lines.push(`  export NODE_EXTRA_CA_CERTS=${join(creds.configFile, "..", "ca.pem")}`);
-  lines.push(`Admin routes: ${emu.url}/_emulator/requests, /_emulator/stats, /_emulator/faults`, "Press Ctrl-C to stop.", "");
-  process.stdout.write(lines.join("\n") + "\n");
+  let caFile: string | undefined;
+  if (emu.ca) {
+    caFile = join(creds.configFile, "..", "ca.pem");
+    await writeFile(caFile, emu.ca);
+  }
+  const { configFile, profile } = creds;
+  process.stdout.write(banner({ url: emu.url, auth: !v["no-auth"], configFile, profile, credentialsDir: dir, projectId, executions, caFile, env: process.env }));
 }
 
 main().catch((e: unknown) => {

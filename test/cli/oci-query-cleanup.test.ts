@@ -5,6 +5,7 @@
 
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
@@ -267,6 +268,22 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
     }, { cancelDelayMs: 600_000 });
   });
 
+  test("a listing with nothing listening on the endpoint exits 1 with its error once and no counts that say nothing failed", async () => {
+    await withScene(async (scene) => {
+      const closed = createServer();
+      await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+      const { port } = closed.address() as { port: number };
+      await new Promise((resolve) => closed.close(resolve));
+      const finished = await run(scene, ["--project-id", STACK, "--endpoint", `http://127.0.0.1:${port}`, "--config-file", scene.creds.configFile, "--preview"]);
+      expect(finished.code).toBe(1);
+      const lines = finished.stdout.split("\n").filter(Boolean);
+      // Before: "matched 0: would cancel 0, kept 0, already terminal 0, failed 0", then the error.
+      expect(lines.slice(0, 2)).toEqual([`Project ${STACK} (stack ${STACK}), preview`, "nothing previewed: the run failed (error below)"]);
+      expect(lines.slice(2)).toEqual([expect.stringMatching(new RegExp(`^error: listing the project's query executions failed: .*127\\.0\\.0\\.1:${port}`))]);
+      expect(finished.stderr).not.toContain("listing the project's query executions failed");
+    });
+  });
+
   test("bad flags and configuration exit 2 with a message naming the flag or setting, and send nothing", async () => {
     await withScene(async (scene) => {
       const { emu, connection } = scene;
@@ -277,7 +294,10 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
         [[...project, ...connection, "--yes", "--max", "0"], '--max: a whole number of at least 1 expected; got "0"'],
         [[...project, ...connection, "--yes", "--every", "15"], '--every: a duration such as 90s, 15m, 1h30m or 1d expected; got "15"'],
         [[...project, ...connection, "--yes", "--name", "adhoc-("], "--name: not a regular expression"],
-        [[...project, "--project-id", "ocid1.other", "--stack", "nightly", ...connection, "--yes"], "--stack: only with a single --project-id"],
+        [[...project, "--project-id", `${STACK}2`, "--stack", "nightly", ...connection, "--yes"], "--stack: only with a single --project-id"],
+        // Before: exit 0, "matched 0", and a stack named after the id in the backend.
+        [["--project-id", "not-an-ocid", ...connection, "--preview"], '--project-id: "not-an-ocid" is not an OCID;'],
+        [[...project, ...connection, "--preview", "--state", "RUNNING"], '--state: one of ACCEPTED, IN_PROGRESS, CANCELING, SUCCEEDED, FAILED, CANCELED expected (in any case); got "RUNNING"'],
         [[...project, "--endpoint", "http://queryservice.example.com", "--yes"], "--endpoint: plain http is allowed only to a loopback host"],
         [[...project, "--yes"], "--endpoint or --region: one is needed", { ...scene.env, HOME: scene.dir, OCI_REGION: undefined, OCI_CLI_REGION: undefined, OCI_QUERY_SERVICE_ENDPOINT: undefined }],
         [[...project, "--endpoint", scene.proxy.url, "--config-file", path.join(scene.dir, "missing"), "--yes"], `OCI config file ${path.join(scene.dir, "missing")} (from the --config-file setting) does not exist`],

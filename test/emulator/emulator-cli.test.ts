@@ -2,7 +2,7 @@
 // reach it and stops cleanly on SIGTERM. The emulator's sources are transpiled to a temp dir
 // first, so the test needs no build of the whole package.
 
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,8 +30,8 @@ afterAll(async () => {
   await rm(outDir, { recursive: true, force: true });
 });
 
-function startCli(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_PATH: join(repo, "node_modules") };
+function startCli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, NODE_PATH: join(repo, "node_modules") };
   delete env["NODE_OPTIONS"];
   const child = spawn(process.execPath, [join(outDir, "cli.js"), ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -50,7 +50,7 @@ async function waitFor(output: () => string, text: string, ms = 10_000): Promise
 }
 
 describe("oci-query-service-emulator CLI", () => {
-  test("starts with a shebang line, prints the endpoint, config file, project and seeded ids, serves signed requests and stops on SIGTERM", async () => {
+  test("starts with a shebang line, prints the endpoint, config file, project and seeded ids with their names, serves signed requests and stops on SIGTERM", async () => {
     expect((await readFile(join(repo, "emulator", "cli.ts"), "utf8")).split("\n")[0]).toBe("#!/usr/bin/env node");
     const cli = startCli(["--port", "0", "--executions", "2", "--cancel-delay-ms", "100"]);
     try {
@@ -61,8 +61,9 @@ describe("oci-query-service-emulator CLI", () => {
       const projectId = /project id:\s+(\S+)/.exec(out)![1]!;
       expect(out).toMatch(/profile:\s+DEFAULT/);
       expect(out).toContain(`export OCI_CONFIG_FILE=${configFile}`);
-      const ids = [...out.matchAll(/^\s{4}(ocid1\.queryexecution\.\S+)$/gm)].map((m) => m[1]!);
-      expect(ids).toHaveLength(2);
+      const listed = [...out.matchAll(/^\s{4}(ocid1\.queryexecution\.\S+)  (\S+)$/gm)].map((m) => ({ id: m[1]!, name: m[2]! }));
+      expect(listed.map((e) => e.name)).toEqual(["query-1", "query-2"]);
+      const ids = listed.map((e) => e.id);
 
       const path = `/20210831/projects/${encodeURIComponent(projectId)}/queryExecutions/${ids[0]}`;
       const headers = new Headers();
@@ -71,7 +72,7 @@ describe("oci-query-service-emulator CLI", () => {
       const plain: Record<string, string> = {};
       headers.forEach((v, k) => (plain[k] = v));
       const res = await send({ url: endpoint }, { method: "GET", path, headers: plain });
-      expect([res.status, res.json().lifecycleState]).toEqual([200, "IN_PROGRESS"]);
+      expect([res.status, res.json().lifecycleState, res.json().name]).toEqual([200, "IN_PROGRESS", listed[0]!.name]);
       await waitFor(cli.output, "GET /20210831/projects/");
 
       cli.child.kill("SIGTERM");
@@ -98,6 +99,31 @@ describe("oci-query-service-emulator CLI", () => {
       expect(existsSync(join(dir, "config"))).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("prints settings that, pasted into a shell, point a program at it, even from a folder with a space", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "emulator-cli-paste-"));
+    const dir = join(parent, "creds 'n keys");
+    // Set in the user's shell, OCI_CLI_PROFILE would win over the emulator's DEFAULT profile.
+    const cli = startCli(["--port", "0", "--credentials-dir", dir], { OCI_CLI_PROFILE: "WORK", OCI_CLI_CONFIG_FILE: undefined, OCI_CLI_AUTH: undefined });
+    try {
+      await waitFor(cli.output, "Press Ctrl-C to stop.");
+      const out = cli.output();
+      const endpoint = /endpoint:\s+(\S+)/.exec(out)![1]!;
+      const block = out.split("paste into the shell that runs it):\n")[1]!.split("\n").filter((l) => /^ {2}(unset|export) /.test(l));
+      expect(block).toHaveLength(3);
+      const env: NodeJS.ProcessEnv = { PATH: process.env["PATH"], OCI_CLI_PROFILE: "WORK" };
+      const pasted = execFileSync("sh", ["-c", `${block.join("\n")}\nenv`], { env, encoding: "utf8" }).split("\n");
+      expect(pasted).toEqual(expect.arrayContaining([`OCI_CONFIG_FILE=${join(dir, "config")}`, `OCI_QUERY_SERVICE_ENDPOINT=${endpoint}`]));
+      expect(pasted.filter((l) => l.startsWith("OCI_CLI_"))).toEqual([]);
+      expect(existsSync(join(dir, "config"))).toBe(true);
+      expect(out).toContain(`pulumi config set queryservice:endpoint ${endpoint}`);
+      expect(out).toContain("(kept: the same file works after a restart with the same --credentials-dir)");
+    } finally {
+      cli.child.kill("SIGKILL");
+      await cli.exited;
+      await rm(parent, { recursive: true, force: true });
     }
   });
 
@@ -129,7 +155,7 @@ describe("oci-query-service-emulator CLI", () => {
   test("--help prints the options and exits 0; an unknown flag exits 2", async () => {
     const help = startCli(["--help"]);
     expect(await help.exited).toBe(0);
-    expect(help.output()).toMatch(/--executions N[\s\S]*--seed N\s+The old name of --executions \(a count, not a random seed\)[\s\S]*--no-auth/);
+    expect(help.output()).toMatch(/--executions N[\s\S]*--seed N\s+The old name of --executions \(a count, not a random seed\)[\s\S]*--credentials-dir DIR[\s\S]*OCI_CONFIG_FILE=DIR\/config stays valid across restarts[\s\S]*--no-auth/);
     const bad = startCli(["--bogus"]);
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toMatch(/Unknown option '--bogus'/);

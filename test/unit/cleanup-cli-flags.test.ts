@@ -1,5 +1,6 @@
 import { parseDuration } from "../../automation/duration";
 import { parseFlags, UsageError, type CleanupOptions } from "../../automation/flags";
+import { ocidProblem } from "../../automation/ocid";
 
 const PROJECT = "ocid1.queryserviceproject.oc1.iad.aaaa";
 
@@ -62,7 +63,7 @@ describe("parseFlags", () => {
     expect(usage(...yes, "--older-than-minutes=-5")).toBe('--older-than-minutes: a number of minutes (0 or more) expected; got "-5"');
     expect(usage(...yes, "--older-than-minutes", "an hour")).toBe('--older-than-minutes: a number of minutes (0 or more) expected; got "an hour"');
     expect(usage(...yes, "--name", "adhoc-(")).toMatch(/^--name: not a regular expression: /);
-    expect(usage(...yes, "--state", "IN PROGRESS")).toMatch(/^--state: a state such as ACCEPTED/);
+    expect(usage(...yes, "--state", "IN PROGRESS")).toMatch(/^--state: one of ACCEPTED, IN_PROGRESS/);
     expect(usage(...yes, "--endpoint", "ftp://queryservice.example.com")).toMatch(/^--endpoint: /);
     expect(usage(...yes, "--endpoint", "")).toBe("--endpoint: a value expected; got an empty string");
     expect(usage(...yes, "--auth", "password")).toMatch(/^--auth: one of ApiKey, SecurityToken/);
@@ -75,12 +76,49 @@ describe("parseFlags", () => {
   test("allows --stack only with a single project, as NAME or ORG/NAME", () => {
     expect(options("--project-id", PROJECT, "--yes", "--stack", "nightly").stack).toBe("nightly");
     expect(options("--project-id", PROJECT, "--yes", "--stack", "acme/nightly").stack).toBe("acme/oci-query-cleanup/nightly");
-    expect(usage("--project-id", PROJECT, "--project-id", "ocid1.other", "--yes", "--stack", "nightly")).toMatch(/^--stack: only with a single --project-id/);
+    expect(usage("--project-id", PROJECT, "--project-id", `${PROJECT}b`, "--yes", "--stack", "nightly")).toMatch(/^--stack: only with a single --project-id/);
+  });
+
+  test("refuses a --project-id that cannot be a project's OCID, and takes the emulator's and real shapes", () => {
+    const refused = (id: string) => usage("--project-id", id, "--preview");
+    expect(refused("my-project")).toBe(
+      '--project-id: "my-project" is not an OCID; a Query Service project\'s OCID looks like ocid1.queryserviceproject.oc1.iad.aaaa… ' +
+        '(copy it from the project in the Console, or the "project id:" line the emulator prints)',
+    );
+    expect(refused("ocid1.queryexecution.oc1.iad.0123abcd")).toMatch(/^--project-id: "ocid1\.queryexecution\.oc1\.iad\.0123abcd" is an OCID of a queryexecution, not of a queryserviceproject;/);
+    expect(refused("ocid1.queryserviceproject")).toMatch(/is not an OCID;/);
+    const ids = ["ocid1.queryserviceproject.oc1.iad.emulator", "ocid1.queryserviceproject.oc1.iad.amaaaaaa7ratcziaqzq4vtk3lwkmxyvi2u2rmsa2ebe6lrf7nfjqb5sl7ota", "ocid1.queryserviceproject.oc1..aaaa"];
+    expect(options(...ids.flatMap((id) => ["--project-id", id]), "--preview").projectIds).toEqual(ids);
+  });
+
+  test("refuses a --state the service does not have, with the known ones, and names the likely one", () => {
+    expect(usage("--project-id", PROJECT, "--preview", "--state", "RUNNING")).toBe(
+      '--state: one of ACCEPTED, IN_PROGRESS, CANCELING, SUCCEEDED, FAILED, CANCELED expected (in any case); got "RUNNING" (IN_PROGRESS is the Query Service\'s name for it)',
+    );
+    expect(usage("--project-id", PROJECT, "--yes", "--state", "cancelled")).toMatch(/got "cancelled" \(CANCELED is the Query Service's name for it\)$/);
+    expect(usage("--project-id", PROJECT, "--yes", "--state", "QUEUED")).toMatch(/expected \(in any case\); got "QUEUED"$/);
+    expect(options("--project-id", PROJECT, "--yes", "--state", "canceling", "--state", "SUCCEEDED").filter.lifecycleStates).toEqual(["CANCELING", "SUCCEEDED"]);
   });
 
   test("answers --help without checking anything else", () => {
     expect(parseFlags(["--help"])).toEqual({ help: true });
     expect(parseFlags(["-h", "--max", "0"])).toEqual({ help: true });
+  });
+});
+
+describe("ocidProblem", () => {
+  test("takes real and emulator OCIDs of the type asked for, an empty region included", () => {
+    for (const id of ["ocid1.queryserviceproject.oc1.iad.emulator", "ocid1.queryserviceproject.oc1..aaaa", "ocid1.queryserviceproject.oc2.us-langley-1.futureuse.aaaa"]) {
+      expect(ocidProblem(id, "queryserviceproject")).toBeUndefined();
+    }
+    expect(ocidProblem("ocid1.queryexecution.oc1.iad.23328747168078f23929d12ab172655d", "queryexecution")).toBeUndefined();
+  });
+
+  test("says why a text cannot be one: not an OCID at all, or one of another type", () => {
+    for (const text of ["my-project", "ocid1.other", "ocid2.queryserviceproject.oc1.iad.aaaa", "OCID1.QUERYSERVICEPROJECT.OC1.IAD.AAAA", " ocid1.queryserviceproject.oc1.iad.aaaa", ""]) {
+      expect(ocidProblem(text, "queryserviceproject")).toBe("not an OCID");
+    }
+    expect(ocidProblem("ocid1.compartment.oc1..aaaa", "queryserviceproject")).toBe("an OCID of a compartment, not of a queryserviceproject");
   });
 });
 

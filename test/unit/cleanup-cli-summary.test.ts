@@ -191,8 +191,21 @@ describe("table", () => {
     );
   });
 
-  test("puts a failure of the whole run under the counts", () => {
-    const text = table({ projectId: PROJECT, preview: false, matched: 0, cancelled: [], kept: [], alreadyTerminal: [], failed: [{ queryExecutionId: null, error: "stack nightly is locked" }] }, "nightly");
-    expect(text).toBe(`Project ${PROJECT} (stack nightly)\nmatched 0: cancelled 0, kept 0, already terminal 0, failed 0\nerror: stack nightly is locked\n`);
+  const empty = { projectId: PROJECT, matched: 0, cancelled: [], kept: [], alreadyTerminal: [] };
+  const runFailed = (error: string) => [{ queryExecutionId: null, error }];
+
+  test("a run that failed before reaching any execution prints no counts that say nothing failed, then its error once", () => {
+    const listing = "listing the project's query executions failed: nothing is listening on 127.0.0.1:8787";
+    const preview = table({ ...empty, preview: true, failed: runFailed(listing) }, "nightly");
+    expect(preview).toBe(`Project ${PROJECT} (stack nightly), preview\nnothing previewed: the run failed (error below)\nerror: ${listing}\n`);
+    expect(preview).not.toMatch(/failed 0/);
+    const locked = table({ ...empty, preview: false, matched: 2, failed: runFailed("stack nightly is locked") }, "nightly");
+    expect(locked).toBe(`Project ${PROJECT} (stack nightly)\nmatched 2, nothing cancelled: the run failed (error below)\nerror: stack nightly is locked\n`);
+  });
+
+  test("a run that failed after some cancellations keeps their rows and says the run failed", () => {
+    const text = table({ ...empty, preview: false, matched: 1, cancelled: ["e1"], failed: runFailed("the update was interrupted") }, "nightly");
+    expect(text.split("\n").slice(1, 2)).toEqual(["matched 1: cancelled 1, kept 0, already terminal 0, failed 0; then the run failed (error below)"]);
+    expect(text.match(/the update was interrupted/g)).toHaveLength(1);
   });
 });
