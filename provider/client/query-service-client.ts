@@ -25,6 +25,7 @@ import {
   type CallContext,
   type Failure,
 } from "./failure.js";
+import { DEFAULT_MAX_LIST_PAGES, PageTrail } from "./page-trail.js";
 import { nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
 import { RetryAfterGate } from "./retry-after-gate.js";
 import { foreignExecutionProblem, isOfProject, parseExecution } from "./read-execution.js";
@@ -100,6 +101,7 @@ export class QueryServiceClient {
   private readonly now: () => number;
   private readonly gate?: RetryAfterGate;
   private signer?: Promise<RequestSigner>;
+  private readonly maxListPages: number;
 
   /** Checks the settings and makes no request; credentials are read on the first request. */
   constructor(options: QueryServiceClientOptions = {}) {
@@ -123,6 +125,10 @@ export class QueryServiceClient {
     this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.now = options.now ?? (() => performance.now());
     if (options.retryAfterGate) this.gate = new RetryAfterGate(this.now, this.sleep);
+    this.maxListPages = options.maxListPages ?? DEFAULT_MAX_LIST_PAGES;
+    if (!Number.isInteger(this.maxListPages) || this.maxListPages < 1) {
+      throw new ConfigurationError(`maxListPages: a whole number of pages >= 1 expected; got ${options.maxListPages}`, "maxListPages");
+    }
   }
 
   /** GetQueryExecution: the execution, its etag (for if-match) and the service's request id. */
@@ -195,8 +201,7 @@ export class QueryServiceClient {
 
   private async *pages(path: string, projectId: string, query: ListQuery, signal: AbortSignal | undefined): AsyncGenerator<QueryExecutionSummary> {
     let page: string | undefined;
-    // Every token seen, not just the last: a service cycling a -> b -> a would page forever.
-    const seen = new Set<string>();
+    const trail = new PageTrail(this.maxListPages);
     for (;;) {
       const answer = await this.send({ operation: "ListQueryExecutions", method: "GET", success: 200, path, query: listQueryString(query, page), signal });
       const items = parseJsonObject(answer.body)?.items;
@@ -205,12 +210,9 @@ export class QueryServiceClient {
       yield* items.map((item: unknown, i) => readExecution(answer, item, `items[${i}]`)).filter((item) => isOfProject(item, projectId));
       const next = headerValue(answer.headers, "opc-next-page");
       if (!next) return;
-      if (next.length > SERVICE_TEXT_LIMITS.pageToken) {
-        throw malformed(answer, `opc-next-page is ${next.length} characters; at most ${SERVICE_TEXT_LIMITS.pageToken} expected`);
-      }
-      if (next === page) throw malformed(answer, "opc-next-page repeats the page just read");
-      if (seen.has(next)) throw malformed(answer, "opc-next-page returns to a page already read");
-      seen.add(next);
+      if (trail.full) throw tooManyPages(answer, trail.maxPages);
+      const problem = trail.follow(next);
+      if (problem) throw malformed(answer, problem);
       page = next;
     }
   }
@@ -420,6 +422,20 @@ function requestIdOf(headers: IncomingHttpHeaders): string {
 
 function malformed(answer: Answer, message: string, nextStep?: string): QueryServiceError {
   return toError(answer.ctx, { status: answer.status, code: "MalformedResponse", serviceMessage: message, opcRequestId: answer.opcRequestId, kind: "Malformed", nextStep });
+}
+
+/** The listing reached maxListPages and the service still sends opc-next-page. */
+function tooManyPages(answer: Answer, maxPages: number): QueryServiceError {
+  return toError(answer.ctx, {
+    status: answer.status,
+    code: "TooManyPages",
+    serviceMessage: `the listing read ${maxPages} pages (maxListPages) and the service still sends opc-next-page; stopped there`,
+    opcRequestId: answer.opcRequestId,
+    kind: "Malformed",
+    nextStep:
+      `Most likely endpoint is not the Query Service (it never stops paging): check it. If the project really holds that many executions, ` +
+      `narrow the listing (lifecycleState, name), or raise limit (up to 1000 a page) or maxListPages.`,
+  });
 }
 
 const FOREIGN_ANSWER_STEP =

@@ -1,11 +1,12 @@
 // The client against a service on loopback that lies: answers about another execution or
-// project. Nothing may be decided on such an answer.
+// project, or pages for ever. Nothing may be decided on such an answer.
 
 import { generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cancelExecution, type CancelDeps } from "../../provider/cancel";
-import { QueryServiceError } from "../../provider/client/errors";
+import { ConfigurationError, QueryServiceError } from "../../provider/client/errors";
+import { DEFAULT_MAX_LIST_PAGES } from "../../provider/client/page-trail";
 import { QueryServiceClient } from "../../provider/client/query-service-client";
 import type { QueryServiceClientOptions } from "../../provider/client/types";
 import { normaliseInputs, type CancellationInputs } from "../../provider/inputs";
@@ -121,5 +122,39 @@ describe("listQueryExecutions", () => {
       },
     });
     expect(await drain(client().listQueryExecutions(PROJECT))).toEqual(["mine", "no-project-given"]);
+  });
+
+  test("stops a listing that pages for ever at maxListPages, naming the limit", async () => {
+    answer = (_req, n) => ({ status: 200, body: { items: [{ id: `e${n}`, lifecycleState: "IN_PROGRESS" }] }, headers: { "opc-next-page": `p${n}` } });
+    const ids: string[] = [];
+    const e = await rejection(
+      (async () => {
+        for await (const item of client({ maxListPages: 5 }).listQueryExecutions(PROJECT)) ids.push(item.id);
+      })(),
+    );
+    expect(e.details.code).toBe("TooManyPages");
+    expect(e.message).toMatch(/read 5 pages \(maxListPages\) and the service still sends opc-next-page/);
+    expect(e.message).toMatch(/narrow the listing/);
+    expect(requests).toHaveLength(5);
+    expect(ids).toEqual(["e1", "e2", "e3", "e4", "e5"]);
+  });
+
+  test("follows at most 1000 pages by default", async () => {
+    expect(DEFAULT_MAX_LIST_PAGES).toBe(1000);
+    answer = (_req, n) => ({ status: 200, body: { items: [] }, headers: { "opc-next-page": `p${n}` } });
+    const e = await rejection(drain(client().listQueryExecutions(PROJECT)));
+    expect(e.details.code).toBe("TooManyPages");
+    expect(requests).toHaveLength(1000);
+  }, 120_000);
+
+  test("follows a listing of exactly maxListPages pages to its end", async () => {
+    answer = (_req, n) => ({ status: 200, body: { items: [] }, headers: n < 3 ? { "opc-next-page": `p${n}` } : {} });
+    await drain(client({ maxListPages: 3 }).listQueryExecutions(PROJECT));
+    expect(requests).toHaveLength(3);
+  });
+
+  test("refuses a maxListPages that is not a whole number of pages", () => {
+    expect(() => client({ maxListPages: 0 })).toThrow(ConfigurationError);
+    expect(() => client({ maxListPages: 1.5 })).toThrow(/maxListPages: a whole number of pages >= 1 expected; got 1.5/);
   });
 });
