@@ -280,7 +280,7 @@ export class QueryServiceClient {
         this.log({ ...line, status, code: failure.code, opcRequestId: failure.opcRequestId, durationMs });
       } else {
         if (call.signal?.aborted) throw call.signal.reason;
-        failure = noResponseFailure(result.error, this.attemptTimeoutMs);
+        failure = noResponseFailure(result.error, this.attemptTimeoutMs, this.endpoint);
         this.log({ ...line, code: failure.code, durationMs, error: `${failure.code}: ${failure.serviceMessage}` });
       }
 
