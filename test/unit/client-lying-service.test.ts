@@ -148,7 +148,7 @@ describe("listQueryExecutions", () => {
   }, 120_000);
 
   test("follows a listing of exactly maxListPages pages to its end", async () => {
-    answer = (_req, n) => ({ status: 200, body: { items: [] }, headers: n < 3 ? { "opc-next-page": `p${n}` } : {} });
+    answer = (_req, n) => ({ status: 200, body: { items: [] }, headers: n < 3 ? { "opc-next-page": `p${n}` } : undefined });
     await drain(client({ maxListPages: 3 }).listQueryExecutions(PROJECT));
     expect(requests).toHaveLength(3);
   });
