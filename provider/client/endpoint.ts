@@ -5,6 +5,9 @@ import { Region } from "oci-common";
 import { ConfigurationError, describeSource } from "./errors.js";
 import { quoted } from "./validate.js";
 
+/** The API version every request path starts with; it is never part of an endpoint. */
+export const API_VERSION_SEGMENT = "20210831";
+
 /**
  * Assumption: the Query Service's API host is undocumented (reference §1); this follows the
  * usual OCI pattern `https://<service>.<region>.oci.<secondLevelDomain>`. Set `endpoint` or
@@ -99,5 +102,13 @@ function baseUrl(text: string): { url: string } | { problem: string } {
     return { problem: `plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https for ${url.host}.` };
   }
   if (url.search || url.hash) return { problem: `a query string or fragment cannot be part of the endpoint; got ${shown}` };
+  const segments = url.pathname.split("/");
+  const version = segments.indexOf(API_VERSION_SEGMENT);
+  if (version >= 0) {
+    // Every request path starts with the version: kept here, requests would go to
+    // …/20210831/20210831/…, and every answer would be a 404 (NOT_FOUND with onNotFound "succeed").
+    const base = quoted(url.origin + segments.slice(0, version).join("/"), 200);
+    return { problem: `${shown} has the API version /${API_VERSION_SEGMENT} in its path, which the client adds to every request itself; set it to ${base}.` };
+  }
   return { url: url.origin + url.pathname.replace(/\/+$/, "") };
 }

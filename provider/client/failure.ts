@@ -2,6 +2,7 @@
 // table says it means, and the message built from both.
 
 import { STATUS_CODES, type IncomingHttpHeaders } from "node:http";
+import { isLoopbackHost } from "./endpoint.js";
 import { meaningOf, nextStepOf, type Meaning } from "./error-table.js";
 import { QueryServiceError, type QueryServiceErrorKind } from "./errors.js";
 import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
@@ -59,11 +60,28 @@ export function toError(ctx: CallContext, f: Failure, meaning: Meaning = meaning
   return error;
 }
 
-/** A failure without a response, from the facts kept of got's error. */
-export function noResponseFailure(error: { name: string; code: string; message: string; timeout: boolean }, attemptTimeoutMs: number): Failure {
+/** A failure without a response, from the facts kept of got's error; `endpoint` is where it went. */
+export function noResponseFailure(
+  error: { name: string; code: string; message: string; timeout: boolean },
+  attemptTimeoutMs: number,
+  endpoint: string,
+): Failure {
   const cause = { name: error.name, code: error.code };
   if (error.timeout) {
     return { code: "Timeout", serviceMessage: `no answer within ${attemptTimeoutMs} ms`, opcRequestId: "", cause };
+  }
+  const loopback = error.code === "ECONNREFUSED" ? loopbackAddress(endpoint) : undefined;
+  if (loopback) {
+    // On this machine a refused connection means no server on that port, which no retry within
+    // the budget mends (the emulator not started, or on another port): say so at once.
+    return {
+      code: "ECONNREFUSED",
+      serviceMessage: `nothing is listening on ${loopback} — is the emulator running?`,
+      opcRequestId: "",
+      cause,
+      kind: "Network",
+      nextStep: `Start the emulator (npm run emulator, or the package bin oci-query-service-emulator), or set endpoint to the address it prints.`,
+    };
   }
   return {
     code: serviceText(error.code, SERVICE_TEXT_LIMITS.code),
@@ -71,6 +89,13 @@ export function noResponseFailure(error: { name: string; code: string; message: 
     opcRequestId: "",
     cause,
   };
+}
+
+/** `host:port` of a loopback endpoint (the default port filled in), or undefined for any other host. */
+function loopbackAddress(endpoint: string): string | undefined {
+  const url = new URL(endpoint);
+  if (!isLoopbackHost(url.hostname)) return undefined;
+  return `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
 }
 
 /** A 3xx: redirects are not followed, so it is reported, with the target stripped of secrets. */

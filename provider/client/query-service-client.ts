@@ -26,8 +26,10 @@ import {
   type CallContext,
   type Failure,
 } from "./failure.js";
+import { DEFAULT_MAX_LIST_PAGES, PageTrail } from "./page-trail.js";
 import { nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
 import { RetryAfterGate } from "./retry-after-gate.js";
+import { foreignExecutionProblem, isOfProject, parseExecution } from "./read-execution.js";
 import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
 import { RequestSigner } from "./signer.js";
 import type {
@@ -100,6 +102,7 @@ export class QueryServiceClient {
   private readonly now: () => number;
   private readonly gate?: RetryAfterGate;
   private signer?: Promise<RequestSigner>;
+  private readonly maxListPages: number;
 
   /** Checks the settings and makes no request; credentials are read on the first request. */
   constructor(options: QueryServiceClientOptions = {}) {
@@ -129,6 +132,10 @@ export class QueryServiceClient {
     this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.now = options.now ?? (() => performance.now());
     if (options.retryAfterGate) this.gate = new RetryAfterGate(this.now, this.sleep);
+    this.maxListPages = options.maxListPages ?? DEFAULT_MAX_LIST_PAGES;
+    if (!Number.isInteger(this.maxListPages) || this.maxListPages < 1) {
+      throw new ConfigurationError(`maxListPages: a whole number of pages >= 1 expected; got ${options.maxListPages}`, "maxListPages");
+    }
   }
 
   /** GetQueryExecution: the execution, its etag (for if-match) and the service's request id. */
@@ -141,7 +148,10 @@ export class QueryServiceClient {
     // fault, not reported later as the user's ifMatch being wrong.
     const problem = etagProblem(etag);
     if (problem) throw malformed(answer, `the etag header cannot be sent back as if-match (${problem})`);
-    return { execution: readExecution(answer, parseJsonObject(answer.body), "the body"), etag, opcRequestId: answer.opcRequestId };
+    const execution = readExecution(answer, parseJsonObject(answer.body), "the body");
+    const foreign = foreignExecutionProblem(execution, { projectId, queryExecutionId });
+    if (foreign) throw malformed(answer, foreign, FOREIGN_ANSWER_STEP);
+    return { execution, etag, opcRequestId: answer.opcRequestId };
   }
 
   /**
@@ -149,8 +159,9 @@ export class QueryServiceClient {
    * now, before any request; requests start when iteration does.
    */
   listQueryExecutions(projectId: string, filters: ListQueryExecutionsFilters = {}): AsyncIterableIterator<QueryExecutionSummary> {
-    const path = `${API_VERSION}/projects/${encodeURIComponent(validateId(projectId, "projectId"))}/queryExecutions`;
-    return this.pages(path, validateListFilters(filters), filters.signal);
+    const project = validateId(projectId, "projectId");
+    const path = `${API_VERSION}/projects/${encodeURIComponent(project)}/queryExecutions`;
+    return this.pages(path, project, validateListFilters(filters), filters.signal);
   }
 
   /**
@@ -195,23 +206,20 @@ export class QueryServiceClient {
     this.httpsAgent.destroy();
   }
 
-  private async *pages(path: string, query: ListQuery, signal: AbortSignal | undefined): AsyncGenerator<QueryExecutionSummary> {
+  private async *pages(path: string, projectId: string, query: ListQuery, signal: AbortSignal | undefined): AsyncGenerator<QueryExecutionSummary> {
     let page: string | undefined;
-    // Every token seen, not just the last: a service cycling a -> b -> a would page forever.
-    const seen = new Set<string>();
+    const trail = new PageTrail(this.maxListPages);
     for (;;) {
       const answer = await this.send({ operation: "ListQueryExecutions", method: "GET", success: 200, path, query: listQueryString(query, page), signal });
       const items = parseJsonObject(answer.body)?.items;
       if (!Array.isArray(items)) throw malformed(answer, "the body is not an object with an items array");
-      yield* items.map((item: unknown, i) => readExecution(answer, item, `items[${i}]`));
+      // An item of another project is no match, whatever the rest of it says.
+      yield* items.map((item: unknown, i) => readExecution(answer, item, `items[${i}]`)).filter((item) => isOfProject(item, projectId));
       const next = headerValue(answer.headers, "opc-next-page");
       if (!next) return;
-      if (next.length > SERVICE_TEXT_LIMITS.pageToken) {
-        throw malformed(answer, `opc-next-page is ${next.length} characters; at most ${SERVICE_TEXT_LIMITS.pageToken} expected`);
-      }
-      if (next === page) throw malformed(answer, "opc-next-page repeats the page just read");
-      if (seen.has(next)) throw malformed(answer, "opc-next-page returns to a page already read");
-      seen.add(next);
+      if (trail.full) throw tooManyPages(answer, trail.maxPages);
+      const problem = trail.follow(next);
+      if (problem) throw malformed(answer, problem);
       page = next;
     }
   }
@@ -279,7 +287,7 @@ export class QueryServiceClient {
         this.log({ ...line, status, code: failure.code, opcRequestId: failure.opcRequestId, durationMs });
       } else {
         if (call.signal?.aborted) throw call.signal.reason;
-        failure = noResponseFailure(result.error, this.attemptTimeoutMs);
+        failure = noResponseFailure(result.error, this.attemptTimeoutMs, this.endpoint);
         this.log({ ...line, code: failure.code, durationMs, error: `${failure.code}: ${failure.serviceMessage}` });
       }
 
@@ -409,17 +417,9 @@ function listQueryString(q: ListQuery, page: string | undefined): string {
 }
 
 function readExecution(answer: Answer, value: unknown, what: string): QueryExecution {
-  const object = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  if (!object) throw malformed(answer, `${what} is not a JSON object`);
-  for (const field of ["id", "lifecycleState"]) {
-    const text = object[field];
-    if (typeof text !== "string") throw malformed(answer, `${what} has no string ${field}`);
-    // Both are kept in Pulumi state and shown in messages: a service cannot make them huge.
-    if (text.length < 1 || text.length > SERVICE_TEXT_LIMITS.lifecycleState) {
-      throw malformed(answer, `${what}.${field} is ${text.length} characters; 1..${SERVICE_TEXT_LIMITS.lifecycleState} expected`);
-    }
-  }
-  return { ...object, lifecycleState: serviceText(object.lifecycleState as string, SERVICE_TEXT_LIMITS.lifecycleState) } as QueryExecution;
+  const read = parseExecution(value, what);
+  if ("problem" in read) throw malformed(answer, read.problem);
+  return read.execution;
 }
 
 /** The answer's opc-request-id, bounded and redacted: it goes into errors, logs and state. */
@@ -427,9 +427,26 @@ function requestIdOf(headers: IncomingHttpHeaders): string {
   return serviceText(headerValue(headers, "opc-request-id") ?? "", SERVICE_TEXT_LIMITS.opcRequestId);
 }
 
-function malformed(answer: Answer, message: string): QueryServiceError {
-  return toError(answer.ctx, { status: answer.status, code: "MalformedResponse", serviceMessage: message, opcRequestId: answer.opcRequestId, kind: "Malformed" });
+function malformed(answer: Answer, message: string, nextStep?: string): QueryServiceError {
+  return toError(answer.ctx, { status: answer.status, code: "MalformedResponse", serviceMessage: message, opcRequestId: answer.opcRequestId, kind: "Malformed", nextStep });
 }
+
+/** The listing reached maxListPages and the service still sends opc-next-page. */
+function tooManyPages(answer: Answer, maxPages: number): QueryServiceError {
+  return toError(answer.ctx, {
+    status: answer.status,
+    code: "TooManyPages",
+    serviceMessage: `the listing read ${maxPages} pages (maxListPages) and the service still sends opc-next-page; stopped there`,
+    opcRequestId: answer.opcRequestId,
+    kind: "Malformed",
+    nextStep:
+      `Most likely endpoint is not the Query Service (it never stops paging): check it. If the project really holds that many executions, ` +
+      `narrow the listing (lifecycleState, name), or raise limit (up to 1000 a page) or maxListPages.`,
+  });
+}
+
+const FOREIGN_ANSWER_STEP =
+  "The answer is about another execution, so nothing was decided on it: check that endpoint points at the Query Service itself, not at a cache or proxy that mixes up answers, then run again.";
 
 /**
  * A 2xx other than the documented one (say a proxy's 200 text/html page): not the service's

@@ -194,6 +194,11 @@ export interface QueryServiceClientOptions {
   names?: Partial<Record<ClientSetting, string>>;
   retry?: Partial<RetryPolicy>;
   /**
+   * The most pages one listing follows; past it the listing fails (`TooManyPages`) instead of
+   * paging for ever. @default 1000 (100 000 executions at the default limit of 100)
+   */
+  maxListPages?: number;
+  /**
    * When true, a Retry-After received by any call pauses every call of this client: no attempt
    * starts before it has passed. @default false (only the call that got it waits)
    */

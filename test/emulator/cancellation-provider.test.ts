@@ -305,13 +305,22 @@ describe("create", () => {
     });
   });
 
-  test("prints a progress line per retry on an endpoint that refuses connections, naming what failed, the wait and attempt n of m", async () => {
+  test("prints a progress line per retry on an endpoint that drops connections, naming what failed, the wait and attempt n of m", async () => {
     await withEmulator(async (emu, creds) => {
-      const dead = { projectId: "p", queryExecutionId: "q", endpoint: "http://127.0.0.1:9", configFile: creds.configFile, profile: creds.profile };
-      await expect(create(dead)).rejects.toThrow(/GetQueryExecution failed: ECONNREFUSED .*8 attempts/);
+      const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
+      emu.faults.add({ operation: "GetQueryExecution", times: 8, beforeEffect: "drop-connection" });
+      await expect(create({ projectId, queryExecutionId: id, ...connection(emu, creds) })).rejects.toThrow(/GetQueryExecution failed: ECONNRESET .*8 attempts/);
       expect(logs).toHaveLength(7);
-      expect(logs[0]).toMatch(/^GetQueryExecution attempt 1 of 8 failed: ECONNREFUSED \(connect ECONNREFUSED 127\.0\.0\.1:9\); trying again in \d+\.\d s\.$/);
-      expect(logs[6]).toMatch(/^GetQueryExecution attempt 7 of 8 failed: ECONNREFUSED/);
+      expect(logs[0]).toMatch(/^GetQueryExecution attempt 1 of 8 failed: ECONNRESET \(socket hang up\); trying again in \d+\.\d s\.$/);
+      expect(logs[6]).toMatch(/^GetQueryExecution attempt 7 of 8 failed: ECONNRESET/);
+    });
+  });
+
+  test("says at once that nothing is listening on a loopback endpoint, without retrying", async () => {
+    await withEmulator(async (_emu, creds) => {
+      const dead = { projectId: "p", queryExecutionId: "q", endpoint: "http://127.0.0.1:9", configFile: creds.configFile, profile: creds.profile };
+      await expect(create(dead)).rejects.toThrow(/GetQueryExecution failed: ECONNREFUSED "nothing is listening on 127\.0\.0\.1:9 — is the emulator running\?" .*1 attempt\)/);
+      expect(logs).toEqual([]);
     });
   });
 

@@ -29,7 +29,7 @@ const execution = fc.record({
   lifecycleState: fc.oneof(fc.constantFrom("IN_PROGRESS", "CANCELING", "CANCELED", "SUCCEEDED", "NEW_STATE"), fc.integer(), fc.constant(null)),
   name: fc.string({ maxLength: 10 }),
 });
-const validExecution = JSON.stringify({ id: "ocid1.queryexecution.oc1..x", lifecycleState: "IN_PROGRESS", name: "q" });
+const validExecution = JSON.stringify({ id: "ocid1.queryexecution..q", lifecycleState: "IN_PROGRESS", name: "q" });
 
 const body = fc.oneof(
   fc.constant(validExecution),

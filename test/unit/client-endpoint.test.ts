@@ -1,4 +1,4 @@
-import { DEFAULT_ENDPOINT_TEMPLATE, isLoopbackHost, resolveEndpoint } from "../../provider/client/endpoint";
+import { DEFAULT_ENDPOINT_TEMPLATE, endpointProblem, isLoopbackHost, resolveEndpoint } from "../../provider/client/endpoint";
 import { ConfigurationError } from "../../provider/client/errors";
 
 function settingOf(fn: () => unknown): string | undefined {
@@ -76,6 +76,27 @@ describe("resolveEndpoint", () => {
     } catch (e) {
       expect(String(e)).not.toContain("s3cret");
     }
+  });
+
+  test.each([
+    ["https://qs.example.com/20210831", "https://qs.example.com"],
+    ["https://qs.example.com/20210831/", "https://qs.example.com"],
+    ["http://127.0.0.1:8787/gw/20210831/projects/p/queryExecutions", "http://127.0.0.1:8787/gw"],
+  ])("refuses %s, whose path already has the API version, saying what to set instead", (endpoint, base) => {
+    const names = { endpoint: "queryservice:endpoint" };
+    expect(settingOf(() => resolveEndpoint({ endpoint, names }))).toBe("queryservice:endpoint");
+    expect(() => resolveEndpoint({ endpoint, names })).toThrow(
+      `queryservice:endpoint: "${new URL(endpoint).href}" has the API version /20210831 in its path, which the client adds to every request itself; set it to "${base}".`,
+    );
+    expect(endpointProblem(endpoint)).toMatch(/has the API version \/20210831 in its path/);
+  });
+
+  test("refuses a template that puts the API version in the path", () => {
+    expect(settingOf(() => resolveEndpoint({ region: "iad", endpointTemplate: "https://{region}.qs.example.com/20210831" }))).toBe("endpointTemplate");
+  });
+
+  test("keeps a path segment that merely contains the version's digits", () => {
+    expect(resolveEndpoint({ endpoint: "https://gw.example.com/v20210831" })).toBe("https://gw.example.com/v20210831");
   });
 
   test("rejects other schemes, relative URLs, queries and fragments", () => {

@@ -154,7 +154,7 @@ describe("getQueryExecution", () => {
   });
 
   test("percent-encodes path segments and the signature covers them", async () => {
-    replies.push(json(200, { id: "e 1", lifecycleState: "SUCCEEDED" }, { etag: "e" }));
+    replies.push(json(200, { id: "e?1#", lifecycleState: "SUCCEEDED" }, { etag: "e" }));
     const { client } = setUp();
     await client.getQueryExecution("p/1 x", "e?1#");
     expect(seen[0]?.url).toBe("/20210831/projects/p%2F1%20x/queryExecutions/e%3F1%23");
