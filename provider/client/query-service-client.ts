@@ -12,7 +12,7 @@ import tls from "node:tls";
 import got from "got";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "../package-info.js";
 import { checkAuthSettings, loadAuthProvider, type AuthSettings } from "./auth.js";
-import { resolveEndpoint } from "./endpoint.js";
+import { API_VERSION_SEGMENT, resolveEndpoint } from "./endpoint.js";
 import { ConfigurationError, type QueryServiceError } from "./errors.js";
 import { httpsAgentFor } from "./proxy-agent.js";
 import {
@@ -45,7 +45,7 @@ import type {
 } from "./types.js";
 import { etagProblem, validateEtag, validateId, validateListFilters, validateRetryToken, type ListQuery } from "./validate.js";
 
-const API_VERSION = "/20210831";
+const API_VERSION = `/${API_VERSION_SEGMENT}`;
 
 interface Call {
   operation: string;
