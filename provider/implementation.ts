@@ -31,7 +31,24 @@ import {
   type CancellationInputs,
 } from "./inputs.js";
 import { canonicalJson } from "./retry-token.js";
+import { EngineWatch, engineAddress } from "./engine-watch.js";
 import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
+
+/**
+ * Inside the dynamic-provider plugin (and only there: tests that load this module start no
+ * timer), a watch that ends the plugin once the engine that started it is gone.
+ */
+const engineWatch = /[\\/]cmd[\\/]dynamic-provider([\\/]index\.js)?$/.test(process.argv[1] ?? "")
+  ? new EngineWatch({ address: engineAddress(process.argv.slice(2)) })
+  : undefined;
+
+/** A wait's pause; a wait for the terminal state has no reader once the engine is gone, so it stops then. */
+function pause(ms: number): Promise<void> {
+  if (engineWatch) {
+    return engineWatch.sleep(ms, () => new Error("the Pulumi engine that started this plugin is gone; the cancel stands, the wait stopped"));
+  }
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** Every output of the resource. Never undefined, never a Date: the engine can carry all of it. */
 export interface CancellationOutputs extends CancellationRecord {
@@ -147,7 +164,7 @@ export interface ImplementationOptions {
   log?: (line: string) => void;
   /** Wall-clock time in ms, for timeCancelRequested and the wait's deadline. @default Date.now */
   now?: () => number;
-  /** How a wait between polls sleeps. @default a timer */
+  /** How a wait between polls sleeps. @default a timer, cut short in the plugin once the engine is gone */
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -190,7 +207,7 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
     service: clientFor(inputs),
     log: logLine,
     now: options.now ?? (() => Date.now()),
-    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    sleep: options.sleep ?? pause,
   });
 
   /**
@@ -303,7 +320,11 @@ const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest =>
  * diff's arguments too: still accepted. Anything else is refused rather than guessed at: create,
  * the one call with a side effect, is never a fallback.
  */
-export async function routeCall(args: unknown[]): Promise<unknown> {
+export function routeCall(args: unknown[]): Promise<unknown> {
+  return engineWatch ? engineWatch.track(() => route(args)) : route(args);
+}
+
+async function route(args: unknown[]): Promise<unknown> {
   const [first, second, third, name] = args;
   switch (args.length) {
     case 1:

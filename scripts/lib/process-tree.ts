@@ -13,6 +13,15 @@ export function memoryOf(pid: number): { rssKb: number; hwmKb: number } {
   return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
 }
 
+/** The command line of a live process, its arguments joined by spaces ("" once it is gone). */
+export function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim();
+  } catch {
+    return "";
+  }
+}
+
 /** Parent pid of every live process, from /proc/<pid>/stat. */
 function parents(): Map<number, number> {
   const map = new Map<number, number>();

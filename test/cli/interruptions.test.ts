@@ -4,11 +4,9 @@
 // operation, the cancellation recorded once. README "If `pulumi up` was interrupted" quotes
 // the engine's words asserted here.
 
-import type { Emulator } from "../../emulator/index";
 import { deriveRetryToken } from "../../provider/retry-token";
-import { withEmulator } from "../helpers/with-emulator";
-import { changeSummary, CliStack, kill, until, type CliResult, type RunningCli } from "./helpers/cli-stack";
-import { startHoldingProxy, type HoldingProxy } from "./helpers/holding-proxy";
+import { changeSummary, CliStack, kill, until, type CliResult } from "./helpers/cli-stack";
+import { startUp, withQuickstartScene as withScene, type Scene } from "./helpers/quickstart-scene";
 
 jest.setTimeout(300_000);
 
@@ -16,42 +14,6 @@ const LOCKED = "error: the stack is currently locked by 1 lock(s). Either wait f
 const PENDING = "warning: Attempting to deploy or update resources with 1 pending operations from previous deployment.";
 const INTERRUPTED_CREATE = /\* urn:pulumi:\S+::stuck-report, interrupted while creating/;
 const CLEAR_HINT = "Note that `pulumi refresh` will need to be run interactively to clear pending CREATE operations.";
-
-interface Scene {
-  stack: CliStack;
-  emu: Emulator;
-  proxy: HoldingProxy;
-  id: string;
-  projectId: string;
-}
-
-/** The quick start against the emulator behind a proxy that can hold answers. */
-async function withScene(fn: (scene: Scene) => Promise<void>, options: { cancelDelayMs?: number; config?: Record<string, string> } = {}): Promise<void> {
-  await withEmulator(
-    async (emu, creds) => {
-      const proxy = await startHoldingProxy(emu.url);
-      const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS", name: "stuck-report" });
-      const stack = await CliStack.init("examples/quickstart", {
-        "queryservice:endpoint": proxy.url,
-        "queryservice:configFile": creds.configFile,
-        projectId,
-        queryExecutionId: id,
-        ...options.config,
-      });
-      try {
-        await fn({ stack, emu, proxy, id, projectId });
-      } finally {
-        stack.dispose();
-        await proxy.close();
-      }
-    },
-    { cancelDelayMs: options.cancelDelayMs },
-  );
-}
-
-function startUp(stack: CliStack): RunningCli {
-  return stack.start(["up", ...stack.stackArgs(), "--yes", "--non-interactive", "--skip-preview"]);
-}
 
 /**
  * After a killed `pulumi up`, does what the engine asks, as a user would: the next command says

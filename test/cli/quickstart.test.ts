@@ -95,6 +95,27 @@ describe("examples/quickstart through pulumi", () => {
     );
   });
 
+  test("refresh --yes sends one GET per phase (two) and updates the recorded outputs, while the stack outputs change only at the next up", async () => {
+    await withQuickstart(
+      async (stack, emu, { projectId, id }) => {
+        succeeded(await stack.up());
+        expect(await stack.outputs()).toMatchObject({ lifecycleState: "IN_PROGRESS" });
+        const before = emu.requests().length;
+
+        succeeded(await stack.run(["refresh", ...stack.stackArgs(), "--yes", "--non-interactive"]));
+        expect(emu.requests().slice(before).map((r) => r.operation)).toEqual(["GetQueryExecution", "GetQueryExecution"]);
+        expect(emu.store.get(projectId, id)!.lifecycleState).toBe("CANCELING");
+        expect((await stack.resources())[0]!.outputs).toMatchObject({ lifecycleState: "CANCELING" });
+        expect(await stack.outputs()).toMatchObject({ lifecycleState: "IN_PROGRESS" });
+
+        succeeded(await stack.up());
+        expect(await stack.outputs()).toMatchObject({ lifecycleState: "CANCELING" });
+        expect(emu.requests("CancelQueryExecution")).toHaveLength(1);
+      },
+      { cancelDelayMs: 3_600_000 },
+    );
+  });
+
   test("preview --diff names the changed input without provider noise; a triggers change replaces and cancels once more with a new token; a wait setting updates in place with no request", async () => {
     await withQuickstart(async (stack, emu, { projectId, id }) => {
       succeeded(await stack.up());

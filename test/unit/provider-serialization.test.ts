@@ -15,7 +15,6 @@ async function serialized(): Promise<string> {
 describe("serialized provider", () => {
   test("stays under 1.5 KB per resource", async () => {
     const text = await serialized();
-    process.stdout.write(`serialized provider: ${text.length} bytes\n`);
     expect(text.length).toBeLessThan(1500);
   });
 
@@ -26,7 +25,6 @@ describe("serialized provider", () => {
   });
 
   test("the class's fixed module is a fifth of it and holds only the require", () => {
-    process.stdout.write(`PROVIDER_MODULE: ${PROVIDER_MODULE.length} bytes\n`);
     expect(PROVIDER_MODULE.length).toBeLessThan(200);
     expect(PROVIDER_MODULE).toContain('"pulumi-oci-query-execution-cancellation/implementation"');
   });
