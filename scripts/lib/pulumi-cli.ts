@@ -1,10 +1,12 @@
 // Where the real `pulumi` CLI comes from, for the tests, the demo and the bench: a `pulumi` already
 // installed (on PATH or in ~/.pulumi/bin) at least as new as the pinned version, else one built from
-// the Go module proxy into `.pulumi-cli/bin` (git-ignored). The pinned version is the one the Go
-// module in tools/pulumi-cli requires; tools/README.md says why there are two modules.
+// the Go module proxy into `.pulumi-cli/bin` (git-ignored), with the language hosts the tests use
+// (Node.js, Python, YAML). The pinned version is the one the Go module in tools/pulumi-cli requires;
+// tools/README.md says why each binary comes from a module of its own, and at which version.
 
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { PACKAGE_ROOT } from "../../provider/package-info.js";
@@ -16,14 +18,59 @@ const TOOLS = path.join(ROOT, "tools");
 export const BUILT_BIN = path.join(ROOT, ".pulumi-cli", "bin");
 
 const CLI_MODULE = "github.com/pulumi/pulumi/pkg/v3";
-const CLI_PACKAGE = "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi";
-const LANGUAGE_PACKAGE = "github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs";
+const SDK_MODULE = "github.com/pulumi/pulumi/sdk/v3";
 const VERSION_VARIABLE = "github.com/pulumi/pulumi/sdk/v3/go/common/version.Version";
 /** The engine runs dynamic providers through a plugin of this name, looked up beside `pulumi` or on PATH. */
 export const DYNAMIC_PLUGIN = "pulumi-resource-pulumi-nodejs";
+/** The Python host runs programs through this script, which it expects beside itself. */
+export const PYTHON_EXEC = "pulumi-language-python-exec";
+
+/** A binary built from one of our tools modules (tools/<moduleDir>), and what is installed with it. */
+interface GoBinary {
+  name: string;
+  /** What the progress lines call it. */
+  label: string;
+  moduleDir: string;
+  goPackage: string;
+  /** The module whose required version the binary reports, through `versionVariable`. */
+  versionModule: string;
+  versionVariable: string;
+  /** A file of a module's source (in Go's module cache) installed beside the binary. */
+  companion?: { name: string; module: string; file: string };
+}
+
+/** Everything `.pulumi-cli/bin` holds besides the shim, in build order. */
+export const BINARIES: readonly GoBinary[] = [
+  { name: "pulumi", label: "the Pulumi CLI", moduleDir: "pulumi-cli", goPackage: `${CLI_MODULE}/cmd/pulumi`, versionModule: CLI_MODULE, versionVariable: VERSION_VARIABLE },
+  {
+    name: "pulumi-language-nodejs",
+    label: "the Node.js language host",
+    moduleDir: "pulumi-language-nodejs",
+    goPackage: `${SDK_MODULE}/nodejs/cmd/pulumi-language-nodejs`,
+    versionModule: SDK_MODULE,
+    versionVariable: VERSION_VARIABLE,
+  },
+  {
+    name: "pulumi-language-python",
+    label: "the Python language host",
+    moduleDir: "pulumi-language-python",
+    goPackage: `${SDK_MODULE}/python/cmd/pulumi-language-python`,
+    versionModule: SDK_MODULE,
+    versionVariable: VERSION_VARIABLE,
+    companion: { name: PYTHON_EXEC, module: SDK_MODULE, file: `python/cmd/${PYTHON_EXEC}` },
+  },
+  {
+    name: "pulumi-language-yaml",
+    label: "the YAML language host",
+    moduleDir: "pulumi-language-yaml",
+    goPackage: "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml",
+    versionModule: "github.com/pulumi/pulumi-yaml",
+    versionVariable: "github.com/pulumi/pulumi-yaml/pkg/version.Version",
+  },
+];
 
 export interface PulumiCli {
-  /** Absolute folder holding `pulumi`, `pulumi-language-nodejs` and the dynamic-provider plugin shim. */
+  /** Absolute folder holding `pulumi`, its language hosts and the dynamic-provider plugin shim. */
   binDir: string;
   /** What `pulumi version` printed, without the "v". */
   version: string;
@@ -67,7 +114,10 @@ function onPath(name: string): string | undefined {
   return undefined;
 }
 
-const hasAll = (dir: string) => ["pulumi", "pulumi-language-nodejs", DYNAMIC_PLUGIN].every((n) => existsSync(path.join(dir, n)));
+/** The files a binary puts in the folder: itself and its companion. */
+const filesOf = (b: GoBinary) => [b.name, ...(b.companion ? [b.companion.name] : [])];
+const NEEDED = [...BINARIES.flatMap(filesOf), DYNAMIC_PLUGIN];
+const missingIn = (dir: string) => NEEDED.filter((n) => !existsSync(path.join(dir, n)));
 
 /** A complete installation at least as new as the pin, on PATH or in ~/.pulumi/bin. */
 function findInstalled(pinned: string, builtBin: string, log: Log): PulumiCli | undefined {
@@ -79,8 +129,8 @@ function findInstalled(pinned: string, builtBin: string, log: Log): PulumiCli | 
     if (!version) continue;
     if (compareVersions(version, pinned) < 0) {
       log(`Found pulumi ${version} at ${file}, older than the pinned ${pinned}: not using it.`);
-    } else if (!hasAll(binDir)) {
-      log(`Found pulumi ${version} at ${file}, but not pulumi-language-nodejs and ${DYNAMIC_PLUGIN} beside it: not using it.`);
+    } else if (missingIn(binDir).length > 0) {
+      log(`Found pulumi ${version} at ${file}, but not ${missingIn(binDir).join(", ")} beside it: not using it.`);
     } else {
       return { binDir, version, source: "installed" };
     }
@@ -88,31 +138,59 @@ function findInstalled(pinned: string, builtBin: string, log: Log): PulumiCli | 
   return undefined;
 }
 
-/** What a finished build records, so the next setup can skip it. */
+/** What a finished build records, so the next setup can skip what is already built. */
 export interface BuildStamp {
   cli: string;
-  languageHost: string;
-  /** The tools modules' go.mod and go.sum, which decide what is built. */
-  inputs: string;
+  /** Per binary: the version it reports and a hash of its module's go.mod and go.sum, which decide what is built. */
+  binaries: Record<string, { version: string; inputs: string }>;
 }
 
-function buildInputs(): string {
-  return ["pulumi-cli", "pulumi-language-nodejs"]
-    .flatMap((dir) => ["go.mod", "go.sum"].map((f) => readFileSync(path.join(TOOLS, dir, f), "utf8")))
-    .join("\n");
+const moduleFiles = (dir: string) => ["go.mod", "go.sum"].map((f) => readFileSync(path.join(TOOLS, dir, f), "utf8"));
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The stamp a build of every binary leaves, for the next setup to compare with. */
+export function buildStamp(): BuildStamp {
+  const binaries = Object.fromEntries(
+    BINARIES.map((b) => [b.name, { version: requiredVersion(b.moduleDir, b.versionModule), inputs: sha256(moduleFiles(b.moduleDir).join("\n")) }]),
+  );
+  return { cli: pinnedVersion(), binaries };
+}
+
+/**
+ * The stamp a build from before the Python and YAML hosts left ({cli, languageHost, inputs}, the
+ * inputs being the CLI's and the Node.js host's go.mod and go.sum): its two binaries still count,
+ * so adding the hosts to such a folder does not rebuild the CLI.
+ */
+function fromFirstStamp(old: { cli?: string; inputs?: unknown }, current: BuildStamp): BuildStamp | undefined {
+  if (typeof old.inputs !== "string" || old.inputs !== ["pulumi-cli", "pulumi-language-nodejs"].flatMap(moduleFiles).join("\n")) return undefined;
+  const { pulumi, "pulumi-language-nodejs": nodejs } = current.binaries;
+  return { cli: old.cli ?? "", binaries: { pulumi: pulumi!, "pulumi-language-nodejs": nodejs! } };
+}
+
+function readStamp(builtBin: string, current: BuildStamp): BuildStamp | undefined {
+  if (!existsSync(stampFile(builtBin))) return undefined;
+  try {
+    const stamp = JSON.parse(readFileSync(stampFile(builtBin), "utf8")) as Partial<BuildStamp> & { inputs?: unknown };
+    return stamp.binaries ? { cli: stamp.cli ?? "", binaries: stamp.binaries } : fromFirstStamp(stamp, current);
+  } catch {
+    return undefined;
+  }
 }
 
 const stampFile = (builtBin: string) => path.join(builtBin, "build.json");
 
-/** The stamp a build leaves, for the next setup to compare with. */
-export function buildStamp(): BuildStamp {
-  return { cli: pinnedVersion(), languageHost: requiredVersion("pulumi-language-nodejs", "github.com/pulumi/pulumi/sdk/v3"), inputs: buildInputs() };
+/** The binaries `builtBin` lacks, or holds from other modules than tools/ pins now: what a setup builds. */
+export function staleBinaries(builtBin: string): GoBinary[] {
+  const current = buildStamp();
+  const stamp = readStamp(builtBin, current);
+  return BINARIES.filter((b) => {
+    const recorded = stamp?.binaries[b.name];
+    return recorded?.inputs !== current.binaries[b.name]!.inputs || !filesOf(b).every((f) => existsSync(path.join(builtBin, f)));
+  });
 }
 
 function builtEarlier(pinned: string, builtBin: string): PulumiCli | undefined {
-  if (!hasAll(builtBin) || !existsSync(stampFile(builtBin))) return undefined;
-  const stamp = JSON.parse(readFileSync(stampFile(builtBin), "utf8")) as BuildStamp;
-  if (stamp.inputs !== buildInputs() || stamp.cli !== pinned) return undefined;
+  if (missingIn(builtBin).length > 0 || staleBinaries(builtBin).length > 0) return undefined;
   const version = versionOf(path.join(builtBin, "pulumi"));
   return version === pinned ? { binDir: builtBin, version, source: "built earlier" } : undefined;
 }
@@ -182,39 +260,63 @@ plugin=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynam
 exec node "$plugin" "$@"
 `;
 
+/** The folder of a module's source in Go's module cache, at the version a tools module selects. */
+function moduleSource(moduleDir: string, module: string): string {
+  const run = spawnSync("go", ["list", "-m", "-f", "{{.Dir}}", module], {
+    cwd: path.join(TOOLS, moduleDir),
+    encoding: "utf8",
+    env: { ...process.env, GOTOOLCHAIN: "local", GOFLAGS: "-mod=readonly" },
+  });
+  const dir = run.stdout.trim();
+  if (run.status !== 0 || !dir) throw new Error(`go list -m ${module} in tools/${moduleDir} failed: ${run.stderr.trim()}`);
+  return dir;
+}
+
+/** Builds what `builtBin` lacks (staleBinaries), keeping what is current there, e.g. a CLI built before the hosts. */
 async function build(builtBin: string, log: Log): Promise<PulumiCli> {
   const stamp = buildStamp();
-  const { cli: pinned, languageHost: languageVersion } = stamp;
+  const pinned = stamp.cli;
+  const stale = staleBinaries(builtBin);
+  // Nothing stale but no usable CLI (e.g. a `pulumi` replaced by hand): build everything again.
+  const todo = stale.length > 0 ? stale : [...BINARIES];
   const downloads = path.join(goEnv("GOMODCACHE"), "cache", "download");
   const before = folderBytes(downloads);
   const started = Date.now();
-  log(`Building the Pulumi CLI ${pinned} and its Node.js language host (${languageVersion}) from the Go module proxy into ${builtBin}.`);
+  const what = todo.map((b) => `${b.name} ${stamp.binaries[b.name]!.version}`).join(", ");
+  log(`Building ${what} from the Go module proxy into ${builtBin}.`);
   log("A first build downloads the modules and compiles for several minutes on 2 cores; later ones reuse Go's caches.");
-  rmSync(builtBin, { recursive: true, force: true });
   mkdirSync(builtBin, { recursive: true });
-  await go(["mod", "download"], "pulumi-cli", "downloading the CLI's modules", log);
-  await go(["mod", "download"], "pulumi-language-nodejs", "downloading the language host's modules", log);
+  // The stamp names only what is finished: a build stopped half-way redoes the binary it was on, and no more.
+  const finished: BuildStamp = { cli: pinned, binaries: {} };
+  const record = (b: GoBinary) => {
+    finished.binaries[b.name] = stamp.binaries[b.name]!;
+    writeFileSync(stampFile(builtBin), JSON.stringify(finished));
+  };
+  for (const b of BINARIES) if (!todo.includes(b)) record(b);
+  for (const b of todo) await go(["mod", "download"], b.moduleDir, `downloading the modules of ${b.label}`, log);
   log(`  downloaded ${((folderBytes(downloads) - before) / 1e6).toFixed(0)} MB of modules (Go's module cache: ${downloads})`);
-  const ldflags = (v: string) => ["-trimpath", "-ldflags", `-s -w -X ${VERSION_VARIABLE}=v${v}`];
-  await go(["build", ...ldflags(pinned), "-o", path.join(builtBin, "pulumi"), CLI_PACKAGE], "pulumi-cli", "compiling pulumi", log);
-  await go(
-    ["build", ...ldflags(languageVersion), "-o", path.join(builtBin, "pulumi-language-nodejs"), LANGUAGE_PACKAGE],
-    "pulumi-language-nodejs",
-    "compiling pulumi-language-nodejs",
-    log,
-  );
+  for (const b of todo) {
+    const version = stamp.binaries[b.name]!.version;
+    const ldflags = ["-trimpath", "-ldflags", `-s -w -X ${b.versionVariable}=v${version}`];
+    await go(["build", ...ldflags, "-o", path.join(builtBin, b.name), b.goPackage], b.moduleDir, `compiling ${b.name}`, log);
+    if (b.companion) {
+      // From the module's own source (its zip in Go's module cache), never from a download site.
+      copyFileSync(path.join(moduleSource(b.moduleDir, b.companion.module), b.companion.file), path.join(builtBin, b.companion.name));
+      chmodSync(path.join(builtBin, b.companion.name), 0o755);
+    }
+    record(b);
+  }
   writeFileSync(path.join(builtBin, DYNAMIC_PLUGIN), SHIM);
   chmodSync(path.join(builtBin, DYNAMIC_PLUGIN), 0o755);
   const version = versionOf(path.join(builtBin, "pulumi"));
   if (version !== pinned) throw new Error(`the built pulumi reports version ${version ?? "(none)"}, not ${pinned}`);
-  writeFileSync(stampFile(builtBin), JSON.stringify(stamp));
   log(`Built in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   return { binDir: builtBin, version, source: "built" };
 }
 
 const NOTHING_TO_BUILD_WITH = (pinned: string) => `No Pulumi CLI ${pinned} or newer was found, and Go is not installed to build one.
-Either install the Pulumi CLI (https://www.pulumi.com/docs/install/: it puts pulumi,
-pulumi-language-nodejs and pulumi-resource-pulumi-nodejs in ~/.pulumi/bin), or install Go 1.26
+Either install the Pulumi CLI (https://www.pulumi.com/docs/install/: it puts pulumi, its
+language hosts and pulumi-resource-pulumi-nodejs in ~/.pulumi/bin), or install Go 1.26
 or newer (https://go.dev/doc/install, or your package manager, e.g. apt-get install golang-go)
 and run \`npm run setup:pulumi\` again: it then builds the CLI from the Go module proxy.`;
 
