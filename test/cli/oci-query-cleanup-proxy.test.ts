@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { findPulumiCli, pulumiEnv, ROOT } from "../../scripts/lib/pulumi-cli";
+import { findPulumiCli, pulumiEnv, ROOT } from "../../dev/pulumi/pulumi-cli";
 import { startConnectProxy } from "../helpers/connect-proxy";
 import { withEmulator } from "../helpers/with-emulator";
 import { PASSPHRASE } from "./helpers/cli-stack";

@@ -4,7 +4,7 @@
 // and exit; the program process must not keep anything alive either. README "If `pulumi up` was
 // interrupted" states what is left and for how long.
 
-import { commandOf } from "../../scripts/lib/process-tree";
+import { commandOf } from "../../dev/pulumi/process-tree";
 import { kill, until } from "./helpers/cli-stack";
 import { startUp, withQuickstartScene as withScene } from "./helpers/quickstart-scene";
 

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { withEmulator } from "../helpers/with-emulator";
-import { ROOT } from "../../scripts/lib/pulumi-cli";
+import { ROOT } from "../../dev/pulumi/pulumi-cli";
 import { changeSummary, CliStack, succeeded } from "./helpers/cli-stack";
 
 jest.setTimeout(300_000);

@@ -1,9 +1,9 @@
-// Self-tests of plugin-harness/: the SDK's real dynamic-provider plugin, driven over gRPC, with a
+// Self-tests of dev/plugin-harness/: the SDK's real dynamic-provider plugin, driven over gRPC, with a
 // fixture provider whose every call leaves a line in a journal file.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { groupAlive, PluginError, serializeProvider, startPlugin, UNKNOWN, type Plugin } from "../../plugin-harness/index.js";
+import { groupAlive, PluginError, serializeProvider, startPlugin, UNKNOWN, type Plugin } from "../../dev/plugin-harness/index.js";
 
 const fixture = path.join(__dirname, "fixtures");
 // eslint-disable-next-line @typescript-eslint/no-require-imports

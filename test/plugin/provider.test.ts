@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { cancellationProvider, PROVIDER_MODULE } from "../../provider/provider";
 import { rejection } from "../helpers/rejection";
 import { withEmulator } from "../helpers/with-emulator";
-import { serializeProvider, startPlugin, PluginError, type Plugin } from "../../plugin-harness/index";
+import { serializeProvider, startPlugin, PluginError, type Plugin } from "../../dev/plugin-harness/index";
 
 const ROOT = path.resolve(__dirname, "../..");
 const URN = "urn:pulumi:test::scenario::pulumi-nodejs:dynamic/oci-query-service:QueryExecutionCancellation::c";

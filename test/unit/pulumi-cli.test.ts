@@ -1,4 +1,4 @@
-// Which Pulumi CLI the setup picks (scripts/lib/pulumi-cli.ts), with stand-in binaries in temp
+// Which Pulumi CLI the setup picks (dev/pulumi/pulumi-cli.ts), with stand-in binaries in temp
 // folders: nothing is built and nothing real is run.
 
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -14,7 +14,7 @@ import {
   PYTHON_EXEC,
   ROOT,
   staleBinaries,
-} from "../../scripts/lib/pulumi-cli";
+} from "../../dev/pulumi/pulumi-cli";
 import { rejection } from "../helpers/rejection";
 
 let dir: string;

@@ -9,8 +9,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { killTree, processTree } from "../../../scripts/lib/process-tree";
-import { findPulumiCli, pulumiEnv, ROOT } from "../../../scripts/lib/pulumi-cli";
+import { killTree, processTree } from "../../../dev/pulumi/process-tree";
+import { findPulumiCli, pulumiEnv, ROOT } from "../../../dev/pulumi/pulumi-cli";
 
 export const PASSPHRASE = "correct horse battery staple";
 

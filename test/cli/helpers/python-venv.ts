@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { ROOT } from "../../../scripts/lib/pulumi-cli";
+import { ROOT } from "../../../dev/pulumi/pulumi-cli";
 
 /**
  * The `pulumi` package the programs run on: the newest PyPI served on 2026-12-08 (the CLI is

@@ -7,8 +7,8 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { killTree, memoryOf, processTree } from "./process-tree.js";
-import { pulumiEnv, type PulumiCli } from "./pulumi-cli.js";
+import { killTree, memoryOf, processTree } from "../pulumi/process-tree.js";
+import { pulumiEnv, type PulumiCli } from "../pulumi/pulumi-cli.js";
 
 /** Peak resident memory (VmHWM) in kB of each process a command ran; 0 when none was seen. */
 export interface PeakRss {

@@ -2,7 +2,7 @@
 // like a crashed `pulumi up` and replaced by a fresh one on the next call.
 
 import { resolve } from "node:path";
-import { startPlugin, type Plugin } from "../../plugin-harness/index.js";
+import { startPlugin, type Plugin } from "./index.js";
 
 /** The repository root: the plugin runs here, so the trampoline's require() finds dist/ by package name. */
 export const REPO_ROOT = resolve(__dirname, "..", "..", "..");

@@ -252,7 +252,7 @@ function go(args: string[], moduleDir: string, what: string, log: Log): Promise<
 const SHIM = `#!/bin/sh
 # ${DYNAMIC_PLUGIN}: the plugin the Pulumi engine starts for dynamic providers, in the
 # program's directory. Runs the SDK's own dynamic-provider plugin, resolved from there.
-# Written by \`npm run setup:pulumi\` (scripts/lib/pulumi-cli.ts).
+# Written by \`npm run setup:pulumi\` (dev/pulumi/pulumi-cli.ts).
 plugin=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js", { paths: [process.cwd()] }))') || {
   echo "${DYNAMIC_PLUGIN}: cannot find @pulumi/pulumi from $(pwd); install it in the program's folder (npm install @pulumi/pulumi)" >&2
   exit 1

@@ -1,9 +1,9 @@
-// `npm run setup:pulumi`: finds or builds the real Pulumi CLI (scripts/lib/pulumi-cli.ts) and
+// `npm run setup:pulumi`: finds or builds the real Pulumi CLI (dev/pulumi/pulumi-cli.ts) and
 // prints, as its last line, the absolute folder holding pulumi, its language hosts (Node.js,
 // Python, YAML) and the dynamic-provider plugin shim, so other tools can put it first on PATH.
 // `--quiet` (what `npm test` runs): only the progress of a build, which takes minutes, and errors.
 
-import { ensurePulumiCli } from "./lib/pulumi-cli.js";
+import { ensurePulumiCli } from "./pulumi-cli.js";
 
 const quiet = process.argv.includes("--quiet");
 

@@ -1,5 +1,5 @@
 // `npm run demo`: an offline rehearsal of the product's two uses on the real Pulumi engine. Finds or
-// builds the `pulumi` CLI (scripts/lib/pulumi-cli.ts), starts the bundled Query Service emulator with a
+// builds the `pulumi` CLI (dev/pulumi/pulumi-cli.ts), starts the bundled Query Service emulator with a
 // few running executions, and runs examples/quickstart (preview, up, up again, refresh) and
 // examples/cleanup (up, up again, destroy) as local programs through the Automation API, on a file
 // backend in a temp dir. After each step it prints what the engine did and what the service saw; at
@@ -9,8 +9,8 @@ import { LocalWorkspace, type EngineEvent, type OpMap, type Stack } from "@pulum
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { startEmulator, type Emulator } from "../emulator/index.js";
-import { ROOT } from "./lib/pulumi-cli.js";
-import { offlinePulumi, type OfflinePulumi } from "./lib/offline-pulumi.js";
+import { ROOT } from "./pulumi/pulumi-cli.js";
+import { offlinePulumi, type OfflinePulumi } from "./pulumi/offline-pulumi.js";
 
 const HELP = `Usage: npm run demo -- [--executions N] [--verbose]
 

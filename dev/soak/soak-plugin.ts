@@ -5,8 +5,8 @@
 
 import { startEmulator } from "../../emulator/index.js";
 import { PROVIDER_MODULE } from "../../provider/provider.js";
-import { PluginHost } from "./plugin-host.js";
-import { runPool, since } from "./pool.js";
+import { PluginHost } from "../plugin-harness/host.js";
+import { runPool, since } from "../lib/pool.js";
 import { seededRandom, between } from "./random.js";
 import { acceptedCancel, faultsHit, faultsPlanned, median, countBy, planFaults, verdict, type FaultMix } from "./soak-plan.js";
 

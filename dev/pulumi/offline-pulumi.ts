@@ -14,7 +14,7 @@ export interface OfflinePulumi {
   /** The temp folder; the file backend is `<dir>/backend`. */
   dir: string;
   backendDir: string;
-  /** The environment to run `pulumi` in (scripts/lib/pulumi-cli.ts's pulumiEnv). */
+  /** The environment to run `pulumi` in (dev/pulumi/pulumi-cli.ts's pulumiEnv). */
   env: Record<string, string>;
   /** The same CLI for the Automation API. */
   command: PulumiCommand;

@@ -1,5 +1,5 @@
 // The bench through the real `pulumi` CLI: cleanup stacks of N matching executions, ours
-// (examples/cleanup) and the peer a user would write instead (bench/peer), against the emulator
+// (examples/cleanup) and the peer a user would write instead (dev/bench/peer), against the emulator
 // in its own process behind the latency proxy, with the file backend. Times `pulumi up` at the
 // engine's default parallelism and at the given ones, with and without the engine's per-step
 // checkpoints; a no-op `up`, a `refresh`, the state's bytes, and the peer after a code change.
@@ -12,15 +12,15 @@ import type { StartAnswer, Summary } from "./emulator-child.js";
 import type { EmulatorProcess } from "./emulator-process.js";
 import { BenchStack, removeWorkDir, type CliRun, type CpuSeconds, type PeakRss } from "./bench-stack.js";
 import { stateSize, type StateSize } from "./bench-state.js";
-import { pulumiEnv, ROOT, type PulumiCli } from "./pulumi-cli.js";
-import { mean, median, round } from "./bench-math.js";
+import { pulumiEnv, ROOT, type PulumiCli } from "../pulumi/pulumi-cli.js";
+import { mean, median, round } from "../lib/figures.js";
 
 export type Program = "ours" | "peer";
 
 const PROGRAMS: Record<Program, { dir: string; typeSuffix: string }> = {
   ours: { dir: path.join(ROOT, "examples", "cleanup"), typeSuffix: ":QueryExecutionCancellation" },
   // Written the way the docs show, it passes no type name: the SDK records pulumi-nodejs:dynamic:Resource.
-  peer: { dir: path.join(ROOT, "bench", "peer"), typeSuffix: ":dynamic:Resource" },
+  peer: { dir: path.join(ROOT, "dev", "bench", "peer"), typeSuffix: ":dynamic:Resource" },
 };
 
 /** The engine's own setting: every resource step rewrites the whole state file (file backend). */

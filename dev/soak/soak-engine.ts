@@ -18,10 +18,10 @@ import { spawn } from "node:child_process";
 import { readdirSync, readlinkSync, renameSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type FaultSpec } from "../../emulator/index.js";
-import { offlinePulumi } from "./offline-pulumi.js";
-import { killTree } from "./process-tree.js";
-import { ROOT } from "./pulumi-cli.js";
-import { runPool, since } from "./pool.js";
+import { offlinePulumi } from "../pulumi/offline-pulumi.js";
+import { killTree } from "../pulumi/process-tree.js";
+import { ROOT } from "../pulumi/pulumi-cli.js";
+import { runPool, since } from "../lib/pool.js";
 import { between, pick, seededRandom } from "./random.js";
 import { acceptedCancel, countBy, faultsHit, faultsPlanned, median, planFaults, verdict, type FaultMix } from "./soak-plan.js";
 

@@ -1,16 +1,16 @@
 // `npm run soak`: exactly once, under faults and crashes, measured. By default cleanup stacks run
-// through the real `pulumi up` (scripts/lib/soak-engine.ts); `--plugin` drives the dynamic-provider
-// plugin directly, many times faster (scripts/lib/soak-plugin.ts). Both inject the same seeded fault
+// through the real `pulumi up` (dev/soak/soak-engine.ts); `--plugin` drives the dynamic-provider
+// plugin directly, many times faster (dev/soak/soak-plugin.ts). Both inject the same seeded fault
 // mix, report JSON plus a summary, and exit non-zero when any cancellation was applied twice, never
 // applied, or hung. docs/soak.md has the method and the measured runs.
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { integerFlag, probabilityFlag, runScript, UsageError } from "./lib/cli.js";
-import { soakEngine } from "./lib/soak-engine.js";
-import { soakPlugin } from "./lib/soak-plugin.js";
-import { FAULT_FLAGS } from "./lib/soak-plan.js";
+import { integerFlag, probabilityFlag, runScript, UsageError } from "../lib/flags.js";
+import { soakEngine } from "./soak-engine.js";
+import { soakPlugin } from "./soak-plugin.js";
+import { FAULT_FLAGS } from "./soak-plan.js";
 
 const HELP = `Usage: npm run soak -- [--plugin] [options]
 

@@ -18,22 +18,22 @@ import {
   SimpleAuthenticationDetailsProvider,
   type RetryConfiguration,
 } from "oci-common";
-import type { QueryServiceClientOptions } from "../provider/client/types.js";
-import { createImplementation } from "../provider/implementation.js";
-import { PROVIDER_MODULE } from "../provider/provider.js";
+import type { QueryServiceClientOptions } from "../../provider/client/types.js";
+import { createImplementation } from "../../provider/implementation.js";
+import { PROVIDER_MODULE } from "../../provider/provider.js";
 import { startPlugin } from "../plugin-harness/index.js";
-import type { RateLimitSpec } from "../emulator/index.js";
-import { EngineBench } from "./lib/bench-engine.js";
-import { chart, goals, markdownResults, type BenchResults, type DirectRun, type RateLimitResults } from "./lib/bench-report.js";
-import { measureTrampolines } from "./lib/bench-trampolines.js";
-import type { StartAnswer, Summary } from "./lib/emulator-child.js";
-import { EmulatorProcess } from "./lib/emulator-process.js";
-import { PluginHost, REPO_ROOT } from "./lib/plugin-host.js";
-import { ensurePulumiCli } from "./lib/pulumi-cli.js";
-import { integerFlag, runScript, UsageError } from "./lib/cli.js";
-import { runPool, since } from "./lib/pool.js";
-import { memoryOf } from "./lib/process-tree.js";
-import { median, round } from "./lib/bench-math.js";
+import type { RateLimitSpec } from "../../emulator/index.js";
+import { EngineBench } from "./bench-engine.js";
+import { chart, goals, markdownResults, type BenchResults, type DirectRun, type RateLimitResults } from "./bench-report.js";
+import { measureTrampolines } from "./bench-trampolines.js";
+import type { StartAnswer, Summary } from "./emulator-child.js";
+import { EmulatorProcess } from "./emulator-process.js";
+import { PluginHost, REPO_ROOT } from "../plugin-harness/host.js";
+import { ensurePulumiCli } from "../pulumi/pulumi-cli.js";
+import { integerFlag, runScript, UsageError } from "../lib/flags.js";
+import { runPool, since } from "../lib/pool.js";
+import { memoryOf } from "../pulumi/process-tree.js";
+import { median, round } from "../lib/figures.js";
 
 const HELP = `Usage: npm run bench -- [options]
 

@@ -4,7 +4,7 @@
 import { barChart, type Panel } from "./chart.js";
 import type { EngineCommand, EngineResults, EngineUp, ProgramState } from "./bench-engine.js";
 import type { TrampolineShape } from "./bench-trampolines.js";
-import { mean, round } from "./bench-math.js";
+import { mean, round } from "../lib/figures.js";
 
 /** One timed batch of cancellations below the engine (the implementation, or the plugin over gRPC). */
 export interface DirectRun {
