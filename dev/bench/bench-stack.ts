@@ -5,7 +5,7 @@
 
 import { mkdirSync, rmSync } from "node:fs";
 import * as path from "node:path";
-import { killTree } from "../pulumi/process-tree.js";
+import { alive, killTree } from "../pulumi/process-tree.js";
 import { pulumiEnv, type PulumiCli } from "../pulumi/pulumi-cli.js";
 import { PulumiRunner } from "../pulumi/runner.js";
 import type { CpuSeconds, PeakRss } from "../pulumi/usage.js";
@@ -73,15 +73,6 @@ export class BenchStack {
   /** `pulumi stack export`, as text: its length is what the state costs. */
   async exportText(): Promise<string> {
     return (await this.ok(["stack", "export", "--stack", this.runner.stackName])).stdout;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -5,6 +5,7 @@
 import * as http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { startEmulator, type EmulatorStats, type RateLimitSpec } from "../../emulator/index.js";
+import { verdict } from "../lib/verdict.js";
 
 export type Command =
   | { cmd: "start"; latencyMs: number; cancelDelayMs?: number }
@@ -90,21 +91,14 @@ async function main(): Promise<void> {
         return null;
       case "summary": {
         const stats = emu.stats();
-        let duplicateEffectiveCancels = 0;
-        let lost = 0;
-        for (const id of command.ids) {
-          const effective = emu.effectiveCancels(id);
-          duplicateEffectiveCancels += Math.max(0, effective - 1);
-          const state = emu.store.get(emu.defaultProjectId, id)?.lifecycleState;
-          if (effective === 0 || (state !== "CANCELING" && state !== "CANCELED")) lost += 1;
-        }
+        const { duplicates, lost } = verdict(emu, command.ids.map((id) => ({ projectId: emu.defaultProjectId, id })));
         const summary: Summary = {
           requests: stats.requests,
           byOperation: stats.byOperation,
           byStatus: stats.byStatus,
           replays: stats.replays,
-          duplicateEffectiveCancels,
-          lost,
+          duplicateEffectiveCancels: duplicates,
+          lost: lost.length,
         };
         return summary;
       }

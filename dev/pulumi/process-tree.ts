@@ -48,6 +48,16 @@ export function processTree(root: number): number[] {
   return tree;
 }
 
+/** Whether `pid` runs (or is a zombie not yet reaped). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);

@@ -22,6 +22,8 @@ export interface Usage {
   cpuSeconds: CpuSeconds;
   /** The pids of the dynamic-provider plugins seen. */
   plugins: number[];
+  /** The pids of the programs and plugins seen (what may outlive pulumi). */
+  children: number[];
 }
 
 type Role = keyof PeakRss;
@@ -92,6 +94,7 @@ export class UsageSampler {
     const cpuSeconds: CpuSeconds = { pulumi: 0, program: 0, plugin: 0 };
     for (const [p, seconds] of this.cpu) cpuSeconds[this.roles.get(p)!] = Math.round((cpuSeconds[this.roles.get(p)!] + seconds) * 100) / 100;
     const plugins = [...this.roles].filter(([, role]) => role === "plugin").map(([p]) => p);
-    return { peakRssKb: this.peak, cpuSeconds, plugins };
+    const children = [...this.roles].filter(([, role]) => role !== "pulumi").map(([p]) => p);
+    return { peakRssKb: this.peak, cpuSeconds, plugins, children };
   }
 }

@@ -1,7 +1,7 @@
-// What both soak modes share: the seeded fault plan of one cancellation, and the service's verdict at
-// the end (faults that shaped requests, duplicate effective cancels, lost cancellations).
+// What both soak modes share: the seeded fault plan of one cancellation, where a kill lands, and the
+// figures at the end (faults that shaped requests). The service's verdict is dev/lib/verdict.ts.
 
-import type { Emulator, FaultSpec, RecordedRequest } from "../../emulator/index.js";
+import type { FaultSpec, RecordedRequest } from "../../emulator/index.js";
 import { between, pick } from "./random.js";
 
 /** Probabilities per cancellation, each drawn independently from the seed. */
@@ -41,6 +41,14 @@ export function planFaults(random: () => number, mix: FaultMix, queryExecutionId
   return { faults, killDraw: draws[4]! };
 }
 
+/** Where a drawn kill lands: after a random delay, or right after the service applied the cancel. */
+export type KillPoint = "random-delay" | "after-cancel-applied";
+
+/** The kill point a draw in [0, 1) picks, evenly. */
+export function killPointOf(draw: number): KillPoint {
+  return draw < 0.5 ? "random-delay" : "after-cancel-applied";
+}
+
 /** The execution id of an emulator log line that reports an accepted cancel ("… -> 202 …"). */
 export function acceptedCancel(logLine: string): string | undefined {
   const m = /\/queryExecutions\/([^/\s]+)\/actions\/cancel -> 202 /.exec(logLine);
@@ -70,45 +78,8 @@ export function faultsPlanned(plans: FaultSpec[][]): Record<"5xx" | "429" | "dro
   };
 }
 
-export interface Lost {
-  id: string;
-  lifecycleState: string;
-  effectiveCancels: number;
-  runs: number;
-  lastError: string;
-}
-
-/**
- * The service's own counts decide: duplicates = Σ max(0, cancels applied − 1); lost = executions
- * never cancelled, not CANCELING/CANCELED now, or whose driver never saw its cancellation converge.
- */
-export function verdict(
-  emu: Emulator,
-  executions: Array<{ projectId: string; id: string }>,
-  outcome: (index: number) => { converged: boolean; runs: number; lastError?: string },
-): { duplicates: number; lost: Lost[] } {
-  let duplicates = 0;
-  const lost: Lost[] = [];
-  for (const [i, { projectId, id }] of executions.entries()) {
-    const effective = emu.effectiveCancels(id);
-    duplicates += Math.max(0, effective - 1);
-    const state = emu.store.get(projectId, id)?.lifecycleState ?? "";
-    const o = outcome(i);
-    if (effective === 0 || (state !== "CANCELING" && state !== "CANCELED") || !o.converged) {
-      lost.push({ id, lifecycleState: state, effectiveCancels: effective, runs: o.runs, lastError: o.lastError ?? "" });
-    }
-  }
-  return { duplicates, lost };
-}
-
 export function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
   return counts;
-}
-
-export function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }

@@ -3,12 +3,14 @@
 // in flight on one plugin, whose process group is SIGKILLed in the middle of a create now and then.
 // A failed create is run again (on a new plugin when it was killed) until it converges.
 
-import { startEmulator } from "../../emulator/index.js";
 import { PROVIDER_MODULE } from "../../provider/provider.js";
-import { PluginHost } from "../plugin-harness/host.js";
+import { median } from "../lib/figures.js";
 import { runPool, since } from "../lib/pool.js";
+import { verdict } from "../lib/verdict.js";
+import { PluginHost } from "../plugin-harness/host.js";
 import { seededRandom, between } from "./random.js";
-import { acceptedCancel, faultsHit, faultsPlanned, median, countBy, planFaults, verdict, type FaultMix } from "./soak-plan.js";
+import { startSoakEmulator } from "./soak-emulator.js";
+import { faultsHit, faultsPlanned, countBy, killPointOf, planFaults, type FaultMix } from "./soak-plan.js";
 
 export interface PluginSoakOptions extends FaultMix {
   cancellations: number;
@@ -19,8 +21,6 @@ export interface PluginSoakOptions extends FaultMix {
   budgetMs: number;
   maxReruns: number;
 }
-
-type KillPoint = "random-delay" | "after-cancel-applied";
 
 interface Outcome {
   runs: number;
@@ -49,24 +49,14 @@ export async function soakPlugin(o: PluginSoakOptions) {
   const random = seededRandom(o.seed);
   const wallStart = performance.now();
 
-  // Kills at "the cancel was applied": the emulator's log line comes right after it answered 202.
-  const onCancelApplied = new Map<string, () => void>();
-  const emu = await startEmulator({
-    requestLogSize: Infinity, // the figures are counted from the whole log
-    log: (line) => {
-      if (onCancelApplied.size === 0) return;
-      const id = acceptedCancel(line);
-      if (id !== undefined) onCancelApplied.get(id)?.();
-    },
-  });
-  const creds = await emu.writeCredentials();
+  const { emu, creds, onCancelApplied, forget } = await startSoakEmulator();
   const host = new PluginHost("soak");
   const providerText = PROVIDER_MODULE; // what QueryExecutionCancellation stores
 
   const executions = Array.from({ length: o.cancellations }, () => emu.store.addExecution({ lifecycleState: "IN_PROGRESS" }));
   const plans = executions.map((e) => {
     const { faults, killDraw } = planFaults(random, o, e.id);
-    const kill = killDraw < o.pKill ? { point: (random() < 0.5 ? "random-delay" : "after-cancel-applied") as KillPoint, delayMs: between(random, 0, 150) } : undefined;
+    const kill = killDraw < o.pKill ? { point: killPointOf(random()), delayMs: between(random, 0, 150) } : undefined;
     return { faults, kill };
   });
   const outcomes: Outcome[] = new Array(o.cancellations);
@@ -98,13 +88,13 @@ export async function soakPlugin(o: PluginSoakOptions) {
         if (run === 0 && plan.kill) {
           kills.scheduled += 1;
           const kill = () => {
-            onCancelApplied.delete(id);
+            forget(id);
             if (!inFlight) return void (kills.skipped += 1);
             kills.done += 1;
             void host.kill(generation);
           };
           if (plan.kill.point === "random-delay") killTimer = setTimeout(kill, plan.kill.delayMs);
-          else onCancelApplied.set(id, kill);
+          else onCancelApplied(id, kill);
         }
         const started = performance.now();
         try {
@@ -134,10 +124,7 @@ export async function soakPlugin(o: PluginSoakOptions) {
         } finally {
           inFlight = false;
           clearTimeout(killTimer);
-          if (plan.kill?.point === "after-cancel-applied" && onCancelApplied.has(id)) {
-            onCancelApplied.delete(id);
-            if (run === 0) kills.skipped += 1;
-          }
+          if (plan.kill?.point === "after-cancel-applied" && forget(id) && run === 0) kills.skipped += 1;
           outcome.longestCallMs = Math.max(outcome.longestCallMs, since(started));
         }
       }
