@@ -29,7 +29,7 @@ import { measureTrampolines } from "./bench-trampolines.js";
 import type { StartAnswer, Summary } from "./emulator-child.js";
 import { EmulatorProcess } from "./emulator-process.js";
 import { PluginHost, REPO_ROOT } from "../plugin-harness/host.js";
-import { ensurePulumiCli } from "../pulumi/pulumi-cli.js";
+import { ensurePulumiCli, type PulumiCli } from "../pulumi/pulumi-cli.js";
 import { integerFlag, runScript, UsageError } from "../lib/flags.js";
 import { runPool, since } from "../lib/pool.js";
 import { memoryOf } from "../pulumi/process-tree.js";
@@ -147,19 +147,51 @@ function options() {
 
 const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 
+type Options = ReturnType<typeof options>;
+type PluginStart = NonNullable<BenchResults["pluginStart"]>;
+
 async function main(): Promise<void> {
   const o = options();
   const started = performance.now();
   const loadAverageStart = loadavg();
   log(`load average ${loadAverageStart.map((l) => l.toFixed(1)).join(" / ")} on ${cpus().length} cores${o.quick ? "; --quick: a smoke run" : ""}`);
 
-  // 1. The `__provider` text every resource's state holds (twice), and other shapes.
   const trampolines = await measureTrampolines();
   log(`__provider text the class stores: ${trampolines[0]!.bytes} bytes (${trampolines.length - 1} other shapes measured)`);
+  const pluginStart = await measurePluginStarts(o.pluginStarts);
 
-  // 2. Plugin start to first answer, before any load.
+  const cli = o.engineSizes.length > 0 ? await ensurePulumiCli(log) : undefined;
+  const { emulator, service } = await EmulatorProcess.start(o.latencyMs);
+  const host = new PluginHost("bench", o.pluginNodeOptions ? { NODE_OPTIONS: o.pluginNodeOptions } : {});
+  const measured: Measured = { direct: [] };
+  try {
+    if (cli) measured.engine = await measureEngine(cli, emulator, service, o);
+    await measureDirect(emulator, service, host, o, measured);
+  } finally {
+    await host.close();
+    await emulator.close();
+  }
+  const results = assembleResults(o, { started, loadAverageStart, trampolines, pluginStart, ...measured });
+
+  await writeOut(o.json, `${JSON.stringify(results, null, 2)}\n`);
+  await writeOut(o.chart, chart(results));
+  await updateMarkdown(o.markdown, results);
+  process.stdout.write(`${markdownResults(results)}\n\nwritten: ${o.json}, ${o.chart}, ${o.markdown} (${(results.benchWallMs / 1000).toFixed(0)} s)\n`);
+  process.exit(0);
+}
+
+/** What the steps below the engine and through it found. */
+interface Measured {
+  direct: DirectRun[];
+  pluginMemory?: BenchResults["pluginMemory"];
+  rateLimit?: RateLimitResults;
+  engine?: BenchResults["engine"];
+}
+
+/** Plugin start to first answer, before any load. */
+async function measurePluginStarts(count: number): Promise<PluginStart | undefined> {
   const starts: Array<{ firstAnswerMs: number; configuredMs: number }> = [];
-  for (let i = 0; i < o.pluginStarts; i++) {
+  for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     const plugin = await startPlugin({ cwd: REPO_ROOT, project: "bench" });
     await plugin.getPluginInfo();
@@ -168,115 +200,117 @@ async function main(): Promise<void> {
     starts.push({ firstAnswerMs, configuredMs: since(t0) });
     await plugin.stop();
   }
-  const pluginStart = starts.length
-    ? { samples: starts, medianFirstAnswerMs: median(starts.map((s) => s.firstAnswerMs)), medianConfiguredMs: median(starts.map((s) => s.configuredMs)) }
-    : undefined;
-  if (pluginStart) log(`plugin start to first answer: median ${pluginStart.medianFirstAnswerMs} ms`);
+  if (starts.length === 0) return undefined;
+  const pluginStart = { samples: starts, medianFirstAnswerMs: median(starts.map((s) => s.firstAnswerMs)), medianConfiguredMs: median(starts.map((s) => s.configuredMs)) };
+  log(`plugin start to first answer: median ${pluginStart.medianFirstAnswerMs} ms`);
+  return pluginStart;
+}
 
-  const cli = o.engineSizes.length > 0 ? await ensurePulumiCli(log) : undefined;
-  const { emulator, service } = await EmulatorProcess.start(o.latencyMs);
-  const host = new PluginHost("bench", o.pluginNodeOptions ? { NODE_OPTIONS: o.pluginNodeOptions } : {});
-  const direct: DirectRun[] = [];
-  let pluginMemory: BenchResults["pluginMemory"];
-  let rateLimit: RateLimitResults | undefined;
-  let engine: BenchResults["engine"];
-  try {
-    // 3. Through the real CLI: cleanup stacks, ours and the peer.
-    if (cli) {
-      engine = await EngineBench.run(
-        cli,
-        emulator,
-        service,
-        { sizes: o.engineSizes, parallels: o.engineParallel, checkpointSizes: o.checkpointSizes, detailSize: o.detailSize, latencyMs: o.latencyMs },
-        log,
-      );
-    }
+/** Through the real CLI: cleanup stacks, ours and the peer. */
+function measureEngine(cli: PulumiCli, emulator: EmulatorProcess, service: StartAnswer, o: Options): Promise<BenchResults["engine"]> {
+  const engineOptions = { sizes: o.engineSizes, parallels: o.engineParallel, checkpointSizes: o.checkpointSizes, detailSize: o.detailSize, latencyMs: o.latencyMs };
+  return EngineBench.run(cli, emulator, service, engineOptions, log);
+}
 
-    const connection = { endpoint: service.url, configFile: service.configFile, profile: service.profile };
-    // A fresh implementation each time (its own clients: no connection or credentials carried
-    // over), with no progress lines (they would flood the terminal), driven as the plugin drives it.
-    const freshImplementation = (client: Partial<QueryServiceClientOptions> = {}): Fresh => () => {
-      const implementation = createImplementation({ log: () => undefined, client });
-      const drive: Drive = async ({ projectId, id }) => {
-        const checked = await implementation.check({}, { projectId, queryExecutionId: id, ...connection });
-        if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
-        const created = await implementation.create(checked.inputs);
-        if (created.outs.outcome !== "CANCEL_REQUESTED") throw new Error(`create recorded ${String(created.outs.outcome)}`);
-      };
-      return { drive, close: () => implementation.close() };
-    };
-    const viaImplementation = freshImplementation()().drive;
-    const providerText = PROVIDER_MODULE; // what QueryExecutionCancellation stores
-    const viaPlugin: Drive = async ({ projectId, id }) => {
-      const { plugin } = await host.acquire();
-      const urn = `urn:pulumi:bench::bench::pulumi-nodejs:dynamic:Resource::${id}`;
-      const checked = await plugin.check(urn, {}, { projectId, queryExecutionId: id, ...connection, __provider: providerText });
-      if (checked.failures.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
-      const created = await plugin.create(urn, checked.inputs);
-      if (created.properties.outcome !== "CANCEL_REQUESTED") throw new Error(`create recorded ${String(created.properties.outcome)}`);
-    };
+/**
+ * Below the engine: the implementation (check, then create), after a warm-up that is not reported
+ * (first credentials load, JIT, kept-alive connections); the same through the real plugin, then
+ * its memory; then under a rate limit, our client against what a user would hand-roll with oci-common.
+ */
+async function measureDirect(emulator: EmulatorProcess, service: StartAnswer, host: PluginHost, o: Options, into: Measured): Promise<void> {
+  const timed = timedRuns(emulator, o);
+  const { fresh, viaPlugin } = drivers(service, host);
+  const viaImplementation = fresh()().drive;
+  await timed("warm-up", o.concurrency, viaImplementation, false);
+  for (const n of o.sizes) into.direct.push(await timed("implementation", n, viaImplementation, true));
 
-    const timed = async (path: string, n: number, drive: Drive, withIdeal: boolean, limit?: RateLimitSpec): Promise<DirectRun> => {
-      await emulator.reset(); // forgets executions, the request log, faults and the rate limit
-      if (limit) await emulator.rateLimit(limit);
-      const executions = await emulator.seed(n);
-      let failures = 0;
-      let sampleError: string | undefined;
-      const t0 = performance.now();
-      await runPool(n, o.concurrency, async (i) => {
-        try {
-          await drive(executions[i]!);
-        } catch (e) {
-          failures += 1;
-          sampleError ??= String((e as Error)?.message ?? e).slice(0, 300);
-        }
-      });
-      const wallMs = since(t0);
-      const s = await emulator.summary(executions.map((e) => e.id));
-      const run: DirectRun = { path, cancellations: n, wallMs, failures, ...counts(s) };
-      if (withIdeal) {
-        run.idealMs = Math.ceil(n / o.concurrency) * 2 * o.latencyMs;
-        run.ratioToIdeal = round(wallMs / run.idealMs, 3);
-      }
-      if (sampleError) run.sampleError = sampleError;
-      log(`${path} x${n}: ${wallMs} ms${run.ratioToIdeal ? ` (${run.ratioToIdeal}x ideal)` : ""}, ${run.requests} requests, ${failures} failures`);
-      return run;
-    };
-
-    // 4. Below the engine: the implementation (check, then create), after a warm-up that is not
-    // reported (first credentials load, JIT, kept-alive connections).
-    await timed("warm-up", o.concurrency, viaImplementation, false);
-    for (const n of o.sizes) direct.push(await timed("implementation", n, viaImplementation, true));
-
-    // 5. The same through the real plugin, then its memory.
-    if (o.pluginSize > 0) {
-      const { plugin } = await host.acquire();
-      await timed("warm-up", o.concurrency, viaPlugin, false);
-      const before = memoryOf(plugin.pid);
-      direct.push(await timed("plugin", o.pluginSize, viaPlugin, true));
-      const after = memoryOf(plugin.pid);
-      pluginMemory = { cancellations: o.pluginSize, rssAfterWarmUpKb: before.rssKb, rssAfterKb: after.rssKb, peakRssKb: after.hwmKb };
-      log(`plugin RSS after ${o.pluginSize} cancellations: ${after.rssKb} kB (peak ${after.hwmKb} kB)`);
-      await host.close();
-    }
-
-    // 6. Under a rate limit: our client against what a user would hand-roll with oci-common.
-    if (o.rateLimited > 0) {
-      rateLimit = await underRateLimit(timed, { today: freshImplementation(), gated: freshImplementation({ retryAfterGate: true }) }, service, o);
-    }
-  } finally {
+  if (o.pluginSize > 0) {
+    const { plugin } = await host.acquire();
+    await timed("warm-up", o.concurrency, viaPlugin, false);
+    const before = memoryOf(plugin.pid);
+    into.direct.push(await timed("plugin", o.pluginSize, viaPlugin, true));
+    const after = memoryOf(plugin.pid);
+    into.pluginMemory = { cancellations: o.pluginSize, rssAfterWarmUpKb: before.rssKb, rssAfterKb: after.rssKb, peakRssKb: after.hwmKb };
+    log(`plugin RSS after ${o.pluginSize} cancellations: ${after.rssKb} kB (peak ${after.hwmKb} kB)`);
     await host.close();
-    await emulator.close();
   }
-  const largest = direct.filter((run) => run.path === "implementation").at(-1);
+
+  if (o.rateLimited > 0) {
+    into.rateLimit = await underRateLimit(timed, { today: fresh(), gated: fresh({ retryAfterGate: true }) }, service, o);
+  }
+}
+
+/** The two ways to drive one cancellation below the engine: a fresh implementation, and the plugin. */
+function drivers(service: StartAnswer, host: PluginHost): { fresh: (client?: Partial<QueryServiceClientOptions>) => Fresh; viaPlugin: Drive } {
+  const connection = { endpoint: service.url, configFile: service.configFile, profile: service.profile };
+  // A fresh implementation each time (its own clients: no connection or credentials carried
+  // over), with no progress lines (they would flood the terminal), driven as the plugin drives it.
+  const fresh = (client: Partial<QueryServiceClientOptions> = {}): Fresh => () => {
+    const implementation = createImplementation({ log: () => undefined, client });
+    const drive: Drive = async ({ projectId, id }) => {
+      const checked = await implementation.check({}, { projectId, queryExecutionId: id, ...connection });
+      if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+      const created = await implementation.create(checked.inputs);
+      if (created.outs.outcome !== "CANCEL_REQUESTED") throw new Error(`create recorded ${String(created.outs.outcome)}`);
+    };
+    return { drive, close: () => implementation.close() };
+  };
+  const providerText = PROVIDER_MODULE; // what QueryExecutionCancellation stores
+  const viaPlugin: Drive = async ({ projectId, id }) => {
+    const { plugin } = await host.acquire();
+    const urn = `urn:pulumi:bench::bench::pulumi-nodejs:dynamic:Resource::${id}`;
+    const checked = await plugin.check(urn, {}, { projectId, queryExecutionId: id, ...connection, __provider: providerText });
+    if (checked.failures.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+    const created = await plugin.create(urn, checked.inputs);
+    if (created.properties.outcome !== "CANCEL_REQUESTED") throw new Error(`create recorded ${String(created.properties.outcome)}`);
+  };
+  return { fresh, viaPlugin };
+}
+
+/** `n` cancellations driven `o.concurrency` at a time on a freshly seeded emulator, timed, with the service's counts. */
+function timedRuns(emulator: EmulatorProcess, o: Options): Timed {
+  return async (path, n, drive, withIdeal, limit) => {
+    await emulator.reset(); // forgets executions, the request log, faults and the rate limit
+    if (limit) await emulator.rateLimit(limit);
+    const executions = await emulator.seed(n);
+    let failures = 0;
+    let sampleError: string | undefined;
+    const t0 = performance.now();
+    await runPool(n, o.concurrency, async (i) => {
+      try {
+        await drive(executions[i]!);
+      } catch (e) {
+        failures += 1;
+        sampleError ??= String((e as Error)?.message ?? e).slice(0, 300);
+      }
+    });
+    const wallMs = since(t0);
+    const s = await emulator.summary(executions.map((e) => e.id));
+    const run: DirectRun = { path, cancellations: n, wallMs, failures, ...counts(s) };
+    if (withIdeal) {
+      run.idealMs = Math.ceil(n / o.concurrency) * 2 * o.latencyMs;
+      run.ratioToIdeal = round(wallMs / run.idealMs, 3);
+    }
+    if (sampleError) run.sampleError = sampleError;
+    log(`${path} x${n}: ${wallMs} ms${run.ratioToIdeal ? ` (${run.ratioToIdeal}x ideal)` : ""}, ${run.requests} requests, ${failures} failures`);
+    return run;
+  };
+}
+
+/** The results file's content: the machine, the settings, every figure, and the goals judged on them. */
+function assembleResults(
+  o: Options,
+  m: Measured & { started: number; loadAverageStart: number[]; trampolines: BenchResults["trampolines"]; pluginStart: PluginStart | undefined },
+): BenchResults {
+  const largest = m.direct.filter((run) => run.path === "implementation").at(-1);
   const partial: Omit<BenchResults, "goals"> = {
     generatedAt: new Date().toISOString(),
     command: ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" "),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "", node: process.version, platform: process.platform, loadAverageStart, loadAverageEnd: loadavg() },
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "", node: process.version, platform: process.platform, loadAverageStart: m.loadAverageStart, loadAverageEnd: loadavg() },
     settings: { latencyMs: o.latencyMs, concurrency: o.concurrency, rps: o.rps },
-    trampolines,
-    ...(pluginStart ? { pluginStart } : {}),
-    direct,
+    trampolines: m.trampolines,
+    ...(m.pluginStart ? { pluginStart: m.pluginStart } : {}),
+    direct: m.direct,
     ...(largest
       ? {
           happyPath: {
@@ -286,18 +320,12 @@ async function main(): Promise<void> {
           },
         }
       : {}),
-    ...(pluginMemory ? { pluginMemory } : {}),
-    ...(rateLimit ? { rateLimit } : {}),
-    ...(engine ? { engine } : {}),
-    benchWallMs: since(started),
+    ...(m.pluginMemory ? { pluginMemory: m.pluginMemory } : {}),
+    ...(m.rateLimit ? { rateLimit: m.rateLimit } : {}),
+    ...(m.engine ? { engine: m.engine } : {}),
+    benchWallMs: since(m.started),
   };
-  const results: BenchResults = { ...partial, goals: goals(partial) };
-
-  await writeOut(o.json, `${JSON.stringify(results, null, 2)}\n`);
-  await writeOut(o.chart, chart(results));
-  await updateMarkdown(o.markdown, results);
-  process.stdout.write(`${markdownResults(results)}\n\nwritten: ${o.json}, ${o.chart}, ${o.markdown} (${(results.benchWallMs / 1000).toFixed(0)} s)\n`);
-  process.exit(0);
+  return { ...partial, goals: goals(partial) };
 }
 
 type Timed = (path: string, n: number, drive: Drive, withIdeal: boolean, limit?: RateLimitSpec) => Promise<DirectRun>;
