@@ -9,7 +9,6 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import {
   DefaultRequestSigner,
   FetchHttpClient,
@@ -30,7 +29,7 @@ import type { StartAnswer, Summary } from "./emulator-child.js";
 import { EmulatorProcess } from "./emulator-process.js";
 import { PluginHost, REPO_ROOT } from "../plugin-harness/host.js";
 import { ensurePulumiCli, type PulumiCli } from "../pulumi/pulumi-cli.js";
-import { integerFlag, runScript, UsageError } from "../lib/flags.js";
+import { integerFlag, parseFlags, runScript, UsageError } from "../lib/flags.js";
 import { runPool, since } from "../lib/pool.js";
 import { memoryOf } from "../pulumi/process-tree.js";
 import { median, round } from "../lib/figures.js";
@@ -98,20 +97,14 @@ const QUICK: Partial<typeof DEFAULTS> = {
 };
 
 function options() {
-  const { values } = parseArgs({
-    options: {
+  const values = parseFlags(
+    {
       quick: { type: "boolean" },
       ...Object.fromEntries(Object.keys(DEFAULTS).map((k) => [k, { type: "string" as const }])),
       "plugin-node-options": { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    process.exit(0);
-  }
+    HELP,
+  );
   const flag = (name: keyof typeof DEFAULTS): string => {
     const given = (values as Record<string, string | boolean | undefined>)[name];
     return typeof given === "string" ? given : ((values.quick ? QUICK[name] : undefined) ?? DEFAULTS[name]);

@@ -1,8 +1,23 @@
-// What the measuring scripts (bench, soak) share as command-line programs: flag checks that
-// name the flag, and one way to exit on a bad flag, on Ctrl-C, or on a crash.
+// What the measuring scripts (bench, soak) share as command-line programs: strict flag parsing
+// with --help, flag checks that name the flag, and one way to exit on a bad flag, on Ctrl-C, or on
+// a crash.
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 /** A bad flag: the message is shown with a pointer to --help instead of a stack. */
 export class UsageError extends Error {}
+
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** The flags given (strict: an unknown flag or a positional is a usage error); --help prints `help` and exits 0. */
+export function parseFlags<T extends FlagOptions>(options: T, help: string) {
+  const { values } = parseArgs({ options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: false });
+  if ((values as { help?: boolean }).help) {
+    process.stdout.write(`${help}\n`);
+    process.exit(0);
+  }
+  return values as ReturnType<typeof parseArgs<{ options: T; strict: true; allowPositionals: false }>>["values"];
+}
 
 export function integerFlag(name: string, text: string, min: number): number {
   if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`--${name}: an integer >= ${min} expected; got ${JSON.stringify(text)}`);

@@ -6,8 +6,7 @@
 
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { integerFlag, probabilityFlag, runScript, UsageError } from "../lib/flags.js";
+import { integerFlag, parseFlags, probabilityFlag, runScript, UsageError } from "../lib/flags.js";
 import { soakEngine } from "./soak-engine.js";
 import { soakPlugin } from "./soak-plugin.js";
 import { FAULT_FLAGS } from "./soak-plan.js";
@@ -39,8 +38,8 @@ Only without --plugin:
   -h, --help          Show this help`;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const values = parseFlags(
+    {
       plugin: { type: "boolean" },
       cancellations: { type: "string" },
       seed: { type: "string", default: "1" },
@@ -56,15 +55,9 @@ async function main(): Promise<void> {
       "per-stack": { type: "string" },
       "kill-window-s": { type: "string" },
       "cancel-delay-ms": { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
-    strict: true,
-    allowPositionals: false,
-  });
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    process.exit(0);
-  }
+    HELP,
+  );
   const plugin = values.plugin ?? false;
   const engineOnly = ["per-stack", "kill-window-s", "cancel-delay-ms"].filter((f) => (values as Record<string, unknown>)[f] !== undefined);
   if (plugin && engineOnly.length > 0) throw new UsageError(`--${engineOnly[0]} applies to the engine mode only, not with --plugin`);
