@@ -2,7 +2,6 @@
 // these, loaded by package name at call time, so refresh and destroy run the installed code.
 // Knows no HTTP status codes: it speaks to the service through cancel.ts and the client.
 
-import { readFileSync } from "node:fs";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import {
   cancelExecution,
@@ -170,7 +169,7 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
 
   const clientFor = (inputs: CancellationInputs): QueryServiceClient => {
     const clientOptions: QueryServiceClientOptions = {
-      ...resolveConnection(inputs, stackConfig, process.env, (path) => readFileSync(path, "utf8")),
+      ...resolveConnection(inputs, stackConfig, process.env),
       // A retry is a progress line: a dead endpoint must not mean a minute of silence.
       logger: (line) => {
         if (line.event === "retry") logLine(describeRetry(line));
