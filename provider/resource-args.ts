@@ -4,6 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { quoted } from "./client/validate.js";
 import { jsonValueProblem } from "./inputs.js";
+import { ocidProblem } from "./ocid.js";
 
 /** Values the SDK resolves before it sends them: checked once resolved. */
 const resolvedLater = (value: unknown): boolean => pulumi.Output.isInstance(value) || value instanceof Promise || pulumi.Resource.isInstance(value);
@@ -37,4 +38,22 @@ export function checkedTriggers(resourceName: string, triggers: pulumi.Input<unk
     return Object.fromEntries(Object.entries(value as object).map(([key, item]) => [key, guard(item, `${path}.${key}`)]));
   };
   return triggers === undefined ? undefined : (guard(triggers, "triggers") as pulumi.Input<unknown[]>);
+}
+
+/**
+ * Warns, on the resource, of a projectId or queryExecutionId that cannot be an OCID: preview
+ * passes such an id and the service then answers 404. A warning, not a refusal: the API documents
+ * the project id as an OCID but not the form of an execution id.
+ */
+export function warnOfNonOcids(resource: pulumi.Resource, ids: Record<"projectId" | "queryExecutionId", pulumi.Input<string>>): void {
+  for (const [key, id] of Object.entries(ids)) {
+    const warn = (value: unknown) => {
+      // An empty or non-string id is check's to refuse.
+      const problem = typeof value === "string" && value !== "" ? ocidProblem(value, key) : undefined;
+      if (problem) void pulumi.log.warn(`${problem}. The service knows its projects and executions by OCID, so it will most likely answer 404 NotFound: copy the id from the console or the oci CLI.`, resource);
+    };
+    if (pulumi.Output.isInstance(id)) id.apply(warn);
+    else if (id instanceof Promise) void id.then(warn, () => undefined);
+    else warn(id);
+  }
 }

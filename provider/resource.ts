@@ -5,7 +5,7 @@ import type { AuthKindSpelling } from "./connection.js";
 import type { CancelOutcome } from "./cancel.js";
 import { DEFAULTS, type OnAlreadyTerminal, type OnNotFound } from "./inputs.js";
 import { PROVIDER_MODULE } from "./provider.js";
-import { checkedTriggers } from "./resource-args.js";
+import { checkedTriggers, warnOfNonOcids } from "./resource-args.js";
 
 export interface QueryExecutionCancellationArgs {
   /** OCID of the Query Service project (1..255 characters). A change means a new cancellation. */
@@ -126,6 +126,7 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
       },
       opts,
     );
+    warnOfNonOcids(this, { projectId: args.projectId, queryExecutionId: args.queryExecutionId });
     // The SDK makes an Output property only for the keys a resource registers, and each costs about
     // 1 ms per resource in a TypeScript program (its promises capture source-mapped stacks:
     // BENCHMARKS.md). So an input left out is not registered; its property is made on first use,

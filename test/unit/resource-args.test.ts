@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { QueryExecutionCancellation } from "../../provider/resource";
+import { ocidProblem } from "../../provider/ocid";
 
 const registered: pulumi.runtime.MockResourceArgs[] = [];
 
@@ -58,4 +59,50 @@ describe("triggers", () => {
     const cancellation = make("good", ["run-7", 3, true, null, { nested: ["a"] }, pulumi.output("known")]);
     expect(await value(cancellation.triggers)).toEqual(["run-7", 3, true, null, { nested: ["a"] }, "known"]);
   });
+});
+
+describe("ids that cannot be OCIDs", () => {
+  let warn: jest.SpyInstance;
+  beforeEach(() => {
+    warn = jest.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
+  });
+  afterEach(() => warn.mockRestore());
+
+  test("warns on the resource of a projectId that is not an OCID", async () => {
+    const cancellation = make("named", [], { projectId: "my-project" });
+    await settled(cancellation.urn);
+    expect(warn.mock.calls.map(([message, resource]) => [message, resource === cancellation])).toEqual([
+      [expect.stringMatching(/^projectId "my-project" is not an OCID: .* it will most likely answer 404 NotFound/), true],
+    ]);
+  });
+
+  test("warns of a queryExecutionId an Output resolves to", async () => {
+    const cancellation = make("from-output", [], { queryExecutionId: pulumi.output("exec-42") });
+    await settled(cancellation.urn);
+    expect(warn.mock.calls.map(([message]) => message)).toEqual([expect.stringMatching(/^queryExecutionId "exec-42" is not an OCID/)]);
+  });
+
+  test("does not warn of the emulator's ids or real OCIDs", async () => {
+    await settled(make("emulated", []).urn);
+    await settled(make("real", [], { projectId: "ocid1.queryserviceproject.oc1.phx.amaaaaaabcdefghijklmnopqrstuvwxyz0123456789" }).urn);
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
+
+describe("ocidProblem", () => {
+  test.each([
+    "ocid1.queryserviceproject.oc1.iad.emulator",
+    "ocid1.queryexecution.oc1.iad.0123456789abcdef0123456789abcdef",
+    "ocid1.tenancy.oc1..emulator0123456789abcdef01234567",
+    "ocid1.queryserviceproject.oc1.iad.future-use.aaaa",
+  ])("accepts %s", (id) => {
+    expect(ocidProblem(id, "projectId")).toBeUndefined();
+  });
+
+  test.each(["my-project", "ocid1.queryexecution", "ocid1..oc1.iad.x", "ocid1.queryexecution.oc1.iad.", "OCID: ocid1.a.oc1..b", "ocid1.a.oc1..b "])(
+    "refuses %j, naming the value and the form",
+    (id) => {
+      expect(ocidProblem(id, "--project-id")).toMatch(/^--project-id ".*" is not an OCID: those read ocid1\.<resource type>\.<realm>\.\[region\]\.<unique id>/);
+    },
+  );
 });
