@@ -17,5 +17,5 @@ const OCID = /^ocid\d+\.[a-z0-9]+\.[a-z0-9]+(?:\.[a-z0-9-]*)*\.[a-z0-9_-]+$/i;
  */
 export function ocidProblem(value: string, what: string): string | undefined {
   if (OCID.test(value)) return undefined;
-  return `${what} ${quoted(value)} is not an OCID: those read ocid1.<resource type>.<realm>.[region].<unique id>, e.g. ocid1.queryserviceproject.oc1.iad.aaaa…`;
+  return `${what} ${quoted(value)} is not an OCID (ocid1.<resource type>.<realm>.[region].<unique id>, as in ocid1.queryserviceproject.oc1.iad.aaaa…)`;
 }

@@ -41,16 +41,22 @@ export function checkedTriggers(resourceName: string, triggers: pulumi.Input<unk
 }
 
 /**
- * Warns, on the resource, of a projectId or queryExecutionId that cannot be an OCID: preview
- * passes such an id and the service then answers 404. A warning, not a refusal: the API documents
- * the project id as an OCID but not the form of an execution id.
+ * Warns of a projectId or queryExecutionId that cannot be an OCID: preview passes such an id and
+ * the service then answers 404. A warning, not a refusal: the API documents the project id as an
+ * OCID but not the form of an execution id. Given as the stack's, naming the resource: a warning
+ * on the resource would wait for its URN, which never comes when check refuses something else.
  */
-export function warnOfNonOcids(resource: pulumi.Resource, ids: Record<"projectId" | "queryExecutionId", pulumi.Input<string>>): void {
+export function warnOfNonOcids(resourceName: string, ids: Record<"projectId" | "queryExecutionId", pulumi.Input<string>>): void {
   for (const [key, id] of Object.entries(ids)) {
     const warn = (value: unknown) => {
       // An empty or non-string id is check's to refuse.
       const problem = typeof value === "string" && value !== "" ? ocidProblem(value, key) : undefined;
-      if (problem) void pulumi.log.warn(`${problem}. The service knows its projects and executions by OCID, so it will most likely answer 404 NotFound: copy the id from the console or the oci CLI.`, resource);
+      if (problem) {
+        void pulumi.log.warn(
+          `QueryExecutionCancellation ${quoted(resourceName)}: ${problem}. The service knows its projects and executions by OCID, ` +
+            "so it will most likely answer 404 NotFound: copy the id from the console or the oci CLI.",
+        );
+      }
     };
     if (pulumi.Output.isInstance(id)) id.apply(warn);
     else if (id instanceof Promise) void id.then(warn, () => undefined);

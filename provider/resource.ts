@@ -126,7 +126,7 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
       },
       opts,
     );
-    warnOfNonOcids(this, { projectId: args.projectId, queryExecutionId: args.queryExecutionId });
+    warnOfNonOcids(name, { projectId: args.projectId, queryExecutionId: args.queryExecutionId });
     // The SDK makes an Output property only for the keys a resource registers, and each costs about
     // 1 ms per resource in a TypeScript program (its promises capture source-mapped stacks:
     // BENCHMARKS.md). So an input left out is not registered; its property is made on first use,

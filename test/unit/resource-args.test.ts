@@ -68,18 +68,17 @@ describe("ids that cannot be OCIDs", () => {
   });
   afterEach(() => warn.mockRestore());
 
-  test("warns on the resource of a projectId that is not an OCID", async () => {
-    const cancellation = make("named", [], { projectId: "my-project" });
-    await settled(cancellation.urn);
-    expect(warn.mock.calls.map(([message, resource]) => [message, resource === cancellation])).toEqual([
-      [expect.stringMatching(/^projectId "my-project" is not an OCID: .* it will most likely answer 404 NotFound/), true],
+  test("warns of a projectId that is not an OCID, naming the resource", async () => {
+    await settled(make("named", [], { projectId: "my-project" }).urn);
+    expect(warn.mock.calls).toEqual([
+      [expect.stringMatching(/^QueryExecutionCancellation "named": projectId "my-project" is not an OCID \(.*\)\. The service .* it will most likely answer 404 NotFound/)],
     ]);
   });
 
   test("warns of a queryExecutionId an Output resolves to", async () => {
     const cancellation = make("from-output", [], { queryExecutionId: pulumi.output("exec-42") });
     await settled(cancellation.urn);
-    expect(warn.mock.calls.map(([message]) => message)).toEqual([expect.stringMatching(/^queryExecutionId "exec-42" is not an OCID/)]);
+    expect(warn.mock.calls.map(([message]) => message)).toEqual([expect.stringMatching(/^QueryExecutionCancellation "from-output": queryExecutionId "exec-42" is not an OCID/)]);
   });
 
   test("does not warn of the emulator's ids or real OCIDs", async () => {
@@ -102,7 +101,7 @@ describe("ocidProblem", () => {
   test.each(["my-project", "ocid1.queryexecution", "ocid1..oc1.iad.x", "ocid1.queryexecution.oc1.iad.", "OCID: ocid1.a.oc1..b", "ocid1.a.oc1..b "])(
     "refuses %j, naming the value and the form",
     (id) => {
-      expect(ocidProblem(id, "--project-id")).toMatch(/^--project-id ".*" is not an OCID: those read ocid1\.<resource type>\.<realm>\.\[region\]\.<unique id>/);
+      expect(ocidProblem(id, "--project-id")).toMatch(/^--project-id ".*" is not an OCID \(ocid1\.<resource type>\.<realm>\.\[region\]\.<unique id>, as in /);
     },
   );
 });
