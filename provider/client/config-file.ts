@@ -27,8 +27,10 @@ export function parseOciConfig(text: string): OciConfig {
     const line = raw.trim();
     if (line === "" || line.startsWith("#") || line.startsWith(";")) return;
     if (line.startsWith("[")) {
-      const name = line.endsWith("]") ? line.slice(1, -1).trim() : "";
-      if (name === "") throw new ConfigSyntaxError(index + 1, "a profile header is [NAME], with a name");
+      // As configparser: the name runs to the last "]"; anything after it is ignored.
+      const name = /^\[(.*)\]/.exec(line)?.[1]?.trim();
+      if (name === undefined) throw new ConfigSyntaxError(index + 1, "a [PROFILE] header without its closing ]");
+      if (name === "") throw new ConfigSyntaxError(index + 1, "a [PROFILE] header without a name");
       current = profiles.get(name) ?? new Map();
       profiles.set(name, current);
       return;
