@@ -51,12 +51,13 @@ export function readLocalFile(path: string, maxBytes = MAX_LOCAL_FILE_BYTES): st
     }
     // Read until the end rather than trust the size: a file can grow while it is read.
     const chunks: Buffer[] = [];
+    // Sized to the file, but not below 4 KiB: files under /proc say 0 bytes and hold more.
+    const chunk = Buffer.allocUnsafe(Math.min(64 * 1024, Math.max(4096, stats.size + 1)));
     let length = 0;
     for (;;) {
-      const chunk = Buffer.alloc(64 * 1024);
       const n = readSync(fd, chunk, 0, chunk.length, null);
       if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
+      chunks.push(Buffer.from(chunk.subarray(0, n)));
       length += n;
       if (length > maxBytes) throw new LocalFileError(path, "TOO_LARGE", `it is larger than ${maxBytes} bytes, too large for a credentials file`);
     }
