@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import type { AuthKind, KnownLifecycleState } from "../provider/client/types.js";
 import { normaliseInputs } from "../provider/inputs.js";
 import { parseDuration } from "./duration.js";
-import { ocidProblem } from "./ocid.js";
+import { ocidFormProblem } from "../provider/ocid.js";
 import { qualifiedStackName } from "./stack-name.js";
 
 export const HELP = `Usage: oci-query-cleanup --project-id ID [filters] [connection] (--preview | --yes) [options]
@@ -196,7 +196,7 @@ function countFlag(flag: string, text: string): number {
 
 /** An id that cannot be a project's would list nothing (and name a stack after itself) rather than fail. */
 function projectIdFlag(text: string): void {
-  const problem = ocidProblem(text, "queryserviceproject");
+  const problem = ocidFormProblem(text, "queryserviceproject");
   if (!problem) return;
   throw new UsageError(
     `--project-id: ${JSON.stringify(text)} is ${problem}; a Query Service project's OCID looks like ` +

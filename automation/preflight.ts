@@ -3,7 +3,7 @@
 // dynamic-provider plugin will find this package. A problem is a ConfigurationProblem (exit 2).
 
 import { PulumiCommand } from "@pulumi/pulumi/automation";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { ConfigurationError } from "../provider/client/errors.js";
@@ -53,7 +53,7 @@ export async function prepare(options: CleanupOptions, env: NodeJS.ProcessEnv, h
  */
 async function checkConnection(options: CleanupOptions, env: NodeJS.ProcessEnv): Promise<void> {
   try {
-    const connection = resolveConnection(options.connection, {}, env, (path) => readFileSync(path, "utf8"));
+    const connection = resolveConnection(options.connection, {}, env);
     // What the user set as a flag is named as the flag in the client's messages.
     const names: Record<string, string> = connection.names ?? {};
     for (const [setting, name] of Object.entries(names)) if (FLAG_OF_INPUT[name]) names[setting] = FLAG_OF_INPUT[name];

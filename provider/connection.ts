@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { AUTH_KINDS, type ApiKeyCredentials, type AuthKind, type QueryServiceClientOptions } from "./client/types.js";
 import { profileRegion, resolveConfigFile, resolveProfile } from "./client/auth.js";
 import { ConfigurationError } from "./client/errors.js";
+import { LocalFileError, readLocalFile } from "./client/local-file.js";
 import { quoted } from "./client/validate.js";
 import type { CancellationInputs } from "./inputs.js";
 
@@ -98,7 +99,8 @@ function firstOf(...candidates: Array<[string | undefined, string]>): { value: s
 
 /**
  * Resolves the client options for one resource. `readFile` is injected so tests need no disk; it
- * reads the OCI config file (for the profile's region) and a key given by path.
+ * reads the OCI config file (for the profile's region) and a key given by path, and is expected
+ * to refuse what is not a small regular file (readLocalFile does).
  * Throws `ConfigurationError` naming the setting at fault as the user set it; never includes a
  * secret's value. Each option's `names` entry says where it came from, so the client's errors do too.
  */
@@ -106,7 +108,7 @@ export function resolveConnection(
   inputs: Pick<CancellationInputs, "endpoint" | "region" | "configFile" | "profile"> & { auth?: AuthKindSpelling },
   stack: StackConfig,
   env: NodeJS.ProcessEnv,
-  readFile: (path: string) => string,
+  readFile: (path: string) => string = (path) => readLocalFile(path),
 ): QueryServiceClientOptions {
   const names: NonNullable<QueryServiceClientOptions["names"]> = {};
   const options: QueryServiceClientOptions = { names };
@@ -189,10 +191,8 @@ function directCredentials(
     try {
       privateKey = readFile(path!);
     } catch (e) {
-      throw new ConfigurationError(
-        `${names.privateKeyPath}: cannot read the key file ${quoted(path!, 200)} (${(e as NodeJS.ErrnoException).code ?? "error"}).`,
-        names.privateKeyPath,
-      );
+      const why = e instanceof LocalFileError ? e.reason : `it cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`;
+      throw new ConfigurationError(`${names.privateKeyPath}: cannot use the key file ${quoted(path!, 200)}: ${why}.`, names.privateKeyPath);
     }
   }
   const credentials: ApiKeyCredentials = {

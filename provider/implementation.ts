@@ -2,7 +2,6 @@
 // these, loaded by package name at call time, so refresh and destroy run the installed code.
 // Knows no HTTP status codes: it speaks to the service through cancel.ts and the client.
 
-import { readFileSync } from "node:fs";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import {
   cancelExecution,
@@ -153,6 +152,21 @@ function initFailure(message: string, id: string, outputs: CancellationOutputs):
   return Object.assign(new Error(message), { id, properties: outputs, reasons: [message] });
 }
 
+/**
+ * A connection failure as check reports it. The engine prints a failure's property as a resource
+ * input with its value ("property configFile value {…} has a problem: …"), so only a setting that
+ * is the resource's own input is reported against it; one from stack config, the environment or a
+ * config file is reported against the resource as a whole, its message naming where it came from.
+ */
+function settingFailure(e: ConfigurationError, inputs: CancellationInputs): dynamic.CheckFailure {
+  const input = e.setting as keyof CancellationInputs;
+  if (INPUT_KEYS.has(e.setting) && inputs[input] !== undefined) {
+    // The message often starts with the input's name already; the engine prints it before.
+    return { property: e.setting, reason: e.message.startsWith(`${e.setting}: `) ? e.message.slice(e.setting.length + 2) : e.message };
+  }
+  return { property: "", reason: e.message };
+}
+
 /** What an implementation is built from; each default is what production uses. */
 export interface ImplementationOptions {
   /** Client options laid over the resolved connection (tests shorten the backoff). @default none */
@@ -187,7 +201,7 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
 
   const clientFor = (inputs: CancellationInputs): QueryServiceClient => {
     const clientOptions: QueryServiceClientOptions = {
-      ...resolveConnection(inputs, stackConfig, process.env, (path) => readFileSync(path, "utf8")),
+      ...resolveConnection(inputs, stackConfig, process.env),
       // A retry is a progress line: a dead endpoint must not mean a minute of silence.
       logger: (line) => {
         if (line.event === "retry") logLine(describeRetry(line));
@@ -222,9 +236,7 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
       return undefined;
     } catch (e) {
       if (!(e instanceof ConfigurationError)) throw e;
-      // The message often starts with the setting's name already; the engine prints the property before it.
-      const reason = e.message.startsWith(`${e.setting}: `) ? e.message.slice(e.setting.length + 2) : e.message;
-      return { property: e.setting, reason };
+      return settingFailure(e, inputs);
     }
   };
 

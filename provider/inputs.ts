@@ -105,15 +105,16 @@ function optionalString(
 }
 
 /**
- * Why `triggers` cannot be kept and hashed, or undefined: only JSON values (no undefined,
- * functions, bigints, NaN, Dates or other class instances, which the engine cannot carry in
- * outputs), nested at most TRIGGER_LIMITS.depth levels and at most TRIGGER_LIMITS.jsonCharacters
- * long as canonical JSON. A deeper value would overflow the stack when hashed or diffed.
+ * Why `value` is not a JSON value, or undefined: no undefined, functions, bigints, symbols, NaN,
+ * Dates or other class instances (the engine cannot carry them: a Date arrives as {}, undefined
+ * as null), nested at most TRIGGER_LIMITS.depth levels (deeper would overflow the stack when
+ * hashed or diffed). `path` names the value in the reason (`triggers[1]`). `later` marks values a
+ * program resolves before they are sent (Outputs, Promises): accepted here, not walked.
  */
-export function triggersProblem(triggers: unknown[]): string | undefined {
+export function jsonValueProblem(value: unknown, path: string, later: (value: unknown) => boolean = () => false): string | undefined {
   const walk = (value: unknown, path: string, depth: number): string | undefined => {
     if (depth > TRIGGER_LIMITS.depth) return `nested deeper than ${TRIGGER_LIMITS.depth} levels at ${path}`;
-    if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+    if (value === null || typeof value === "string" || typeof value === "boolean" || later(value)) return undefined;
     if (typeof value === "number") return Number.isFinite(value) ? undefined : `${path} is ${value}, which JSON cannot hold`;
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
@@ -132,7 +133,15 @@ export function triggersProblem(triggers: unknown[]): string | undefined {
     const what = typeof value === "object" ? `a ${value.constructor?.name ?? "class instance"}` : typeof value === "function" ? "a function" : typeof value;
     return `${path} is ${what}, not a JSON value`;
   };
-  const problem = walk(triggers, "triggers", 0);
+  return walk(value, path, 0);
+}
+
+/**
+ * Why `triggers` cannot be kept and hashed, or undefined: JSON values only (jsonValueProblem), at
+ * most TRIGGER_LIMITS.jsonCharacters long as canonical JSON.
+ */
+export function triggersProblem(triggers: unknown[]): string | undefined {
+  const problem = jsonValueProblem(triggers, "triggers");
   if (problem) return problem;
   const length = canonicalJson(triggers).length;
   return length > TRIGGER_LIMITS.jsonCharacters ? `at most ${TRIGGER_LIMITS.jsonCharacters} characters as JSON expected; got ${length}` : undefined;

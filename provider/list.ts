@@ -2,7 +2,6 @@
 // provider), reads the same stack config and environment as the provider, and sends only GETs.
 
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
 import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import { InvalidArgumentError } from "./client/errors.js";
@@ -47,7 +46,7 @@ export async function listQueryExecutions(args: ListQueryExecutionsArgs): Promis
     throw new InvalidArgumentError("olderThanMinutes", `a number of minutes of at least 0 expected; got ${args.olderThanMinutes}`);
   }
   const client = new QueryServiceClient({
-    ...resolveConnection(args, stackConfig(), process.env, (path) => readFileSync(path, "utf8")),
+    ...resolveConnection(args, stackConfig(), process.env),
     logger: (line) => {
       if (line.event === "retry") void pulumi.log.info(describeRetry(line));
     },

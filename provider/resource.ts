@@ -5,6 +5,7 @@ import type { AuthKindSpelling } from "./connection.js";
 import type { CancelOutcome } from "./cancel.js";
 import { DEFAULTS, type OnAlreadyTerminal, type OnNotFound } from "./inputs.js";
 import { PROVIDER_MODULE } from "./provider.js";
+import { checkedTriggers, warnOfNonOcids } from "./resource-args.js";
 
 export interface QueryExecutionCancellationArgs {
   /** OCID of the Query Service project (1..255 characters). A change means a new cancellation. */
@@ -21,7 +22,10 @@ export interface QueryExecutionCancellationArgs {
    * project, execution, etag and triggers (see README), which is what makes re-runs safe.
    */
   retryToken?: pulumi.Input<string>;
-  /** Any JSON values; changing them asks for a new cancellation (with a new retry token). */
+  /**
+   * Any JSON values; changing them asks for a new cancellation (with a new retry token). A value
+   * JSON cannot hold (a Date, undefined, NaN, a function…) makes the constructor throw, naming it.
+   */
   triggers?: pulumi.Input<unknown[]>;
   /** Default false. When true, create polls until the execution is terminal, logging progress. */
   waitForTerminalState?: pulumi.Input<boolean>;
@@ -107,6 +111,7 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
       name,
       {
         ...args,
+        ...(args.triggers === undefined ? {} : { triggers: checkedTriggers(name, args.triggers) }),
         __provider: PROVIDER_MODULE,
         // Outputs the provider computes; listed so the engine registers them.
         etagAtCancel: undefined,
@@ -121,6 +126,7 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
       },
       opts,
     );
+    warnOfNonOcids(name, { projectId: args.projectId, queryExecutionId: args.queryExecutionId });
     // The SDK makes an Output property only for the keys a resource registers, and each costs about
     // 1 ms per resource in a TypeScript program (its promises capture source-mapped stacks:
     // BENCHMARKS.md). So an input left out is not registered; its property is made on first use,

@@ -3,20 +3,19 @@
 // key, a passphrase or a token.
 
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import {
-  ConfigFileAuthenticationDetailsProvider,
   ConfigFileReader,
   InstancePrincipalsAuthenticationDetailsProviderBuilder,
   OkeWorkloadIdentityAuthenticationDetailsProvider,
   ResourcePrincipalAuthenticationDetailsProvider,
-  SessionAuthDetailProvider,
   SimpleAuthenticationDetailsProvider,
   type AuthenticationDetailsProvider,
 } from "oci-common";
+import { ConfigSyntaxError, listProfiles, parseOciConfig, profileValue, type OciConfig } from "./config-file.js";
 import { ConfigurationError, describeSource } from "./errors.js";
+import { LocalFileError, readLocalFile } from "./local-file.js";
 import { AUTH_KINDS, type ApiKeyCredentials, type AuthKind, type ClientSetting } from "./types.js";
 import { quoted } from "./validate.js";
 
@@ -77,8 +76,16 @@ export function resolveProfile(profile: string | undefined, env: Env = process.e
  * file, the profile or the key is missing; `readFile` reads the config file.
  */
 export function profileRegion(file: Choice, profile: Choice, readFile: (path: string) => string): string | undefined {
+  let text: string;
   try {
-    return ConfigFileReader.parse(readFile(file.value), profile.value).get("region")?.trim() || undefined;
+    text = readFile(file.value);
+  } catch (e) {
+    // A missing file is said where credentials are read; one that is no regular file is said now.
+    if (e instanceof LocalFileError && e.code !== "ENOENT") throw unusableConfigFile(file, file.source === "default" ? "configFile" : file.source, e);
+    return undefined;
+  }
+  try {
+    return profileValue(parseOciConfig(text), profile.value, "region")?.trim() || undefined;
   } catch {
     return undefined;
   }
@@ -161,66 +168,96 @@ function fromCredentials(c: ApiKeyCredentials, names: Partial<Record<ClientSetti
   return new SimpleAuthenticationDetailsProvider(c.tenancy, c.user, c.fingerprint, pem, null);
 }
 
+/** Where each default can be pointed elsewhere, for a message about a missing default file. */
+const CONFIG_FILE_SETTINGS = "the configFile input, stack config queryservice:configFile, or OCI_CLI_CONFIG_FILE / OCI_CONFIG_FILE";
+
 function fromConfigFile(settings: AuthSettings, env: Env, home: string | undefined, session: boolean): AuthenticationDetailsProvider {
   const file = resolveConfigFile(settings.configFile, env, home, settings.names?.configFile);
   const profile = resolveProfile(settings.profile, env, settings.names?.profile);
+  const fileFrom = pathFrom(file);
   const where = `profile [${profile.value}] of ${file.value}`;
-  const fileFrom = file.source === "default" ? " (the default)" : ` (from ${describeSource(file.source)})`;
+  // The messages below say where the file's path came from; `where` alone says where a passphrase goes.
+  const whereFrom = `${where}${fileFrom}`;
   // What is wrong in the file is fixed in the file, or by pointing the setting elsewhere.
   const fileSetting = file.source === "default" ? (settings.names?.configFile ?? "configFile") : file.source;
-  if (!existsSync(file.value)) {
+  const config = readConfig(file, fileSetting);
+  const get = (key: string) => profileValue(config, profile.value, key) || undefined;
+  if (!config.has(profile.value)) {
+    const from = profile.source === "default" ? " (the default)" : ` (from ${describeSource(profile.source)})`;
+    const setting = profile.source === "default" ? (settings.names?.profile ?? "profile") : profile.source;
     throw new ConfigurationError(
-      `OCI config file ${file.value}${fileFrom} does not exist; point that setting at an existing file, or create it with "oci setup config".`,
-      fileSetting,
+      `OCI config file ${file.value}${fileFrom} has no profile [${profile.value}]${from}; it has ${listProfiles(config)}: name one of those.`,
+      setting,
     );
   }
-  let parsed: ReturnType<typeof ConfigFileReader.parseFileFromPath>;
-  try {
-    parsed = ConfigFileReader.parseFileFromPath(file.value, profile.value);
-  } catch (e) {
-    if (/No profile named/.test(errorText(e))) {
-      const from = profile.source === "default" ? " (the default)" : ` (from ${describeSource(profile.source)})`;
-      const setting = profile.source === "default" ? (settings.names?.profile ?? "profile") : profile.source;
-      throw new ConfigurationError(`OCI config file ${file.value}${fileFrom} has no profile [${profile.value}]${from}; name a profile the file has.`, setting);
-    }
-    // The parser quotes the offending line, which may hold a secret: not repeated here.
-    throw new ConfigurationError(`OCI config file ${file.value}${fileFrom} is not a valid OCI config file.`, fileSetting);
-  }
-  const authType = parsed.get("authentication_type");
+  const authType = get("authentication_type");
   if (authType) {
-    throw new ConfigurationError(`${where} sets authentication_type=${authType}; choose that with the auth setting instead.`, "auth");
+    throw new ConfigurationError(`${whereFrom} sets authentication_type=${quoted(authType)}; choose that with the auth setting instead.`, "auth");
   }
   const required = session ? ["tenancy", "fingerprint", "key_file", "security_token_file"] : ["tenancy", "user", "fingerprint", "key_file"];
-  const missing = required.filter((key) => !parsed.get(key));
+  const missing = required.filter((key) => !get(key));
   if (missing.length > 0) {
-    throw new ConfigurationError(`${where} lacks ${missing.join(", ")}.`, fileSetting);
+    throw new ConfigurationError(`${whereFrom} lacks ${missing.join(", ")}.`, fileSetting);
   }
-  const keyFile = ConfigFileReader.expandUserHome(parsed.get("key_file") as string);
-  if (!existsSync(keyFile)) {
-    throw new ConfigurationError(`${where}: key_file ${keyFile} does not exist.`, fileSetting);
-  }
-  if (!parsed.get("region") && !env.OCI_REGION) {
-    throw new ConfigurationError(`${where} lacks region (oci-common needs it even though endpoint decides where requests go).`, fileSetting);
-  }
-
-  let provider: ConfigFileAuthenticationDetailsProvider;
-  try {
-    provider = session ? new SessionAuthDetailProvider(file.value, profile.value) : new ConfigFileAuthenticationDetailsProvider(file.value, profile.value);
-  } catch (e) {
-    // oci-common throws a bare string when it cannot read the key file.
-    const reason = typeof e === "string" ? `cannot read key_file ${keyFile}` : `oci-common rejected it (${firstSentence(errorText(e))})`;
-    throw new ConfigurationError(`${where}: ${reason}.`, fileSetting);
-  }
-  const pem = checkPrivateKey(provider.getPrivateKey(), provider.getPassphrase(), fileSetting, `${where}, key_file ${keyFile}`, `pass_phrase of ${where}`);
-  if (!session) {
-    return new SimpleAuthenticationDetailsProvider(provider.getTenantId(), provider.getUser(), provider.getFingerprint(), pem, null, provider.getRegion());
-  }
-  const token = (provider.sessionToken ?? "").trim();
+  const keyFile = ConfigFileReader.expandUserHome(get("key_file")!);
+  const keyPem = readFileNamedIn(keyFile, `${whereFrom}: key_file`, fileSetting);
+  const pem = checkPrivateKey(keyPem, get("pass_phrase") ?? null, fileSetting, `${whereFrom}, key_file ${keyFile}`, `pass_phrase of ${where}`);
+  if (!session) return new SimpleAuthenticationDetailsProvider(get("tenancy")!, get("user")!, get("fingerprint")!, pem, null);
+  const tokenFile = ConfigFileReader.expandUserHome(get("security_token_file")!);
+  // The CLI writes the token with a trailing newline, which would end the keyId.
+  const token = readFileNamedIn(tokenFile, `${whereFrom}: security_token_file`, fileSetting).trim();
   if (token === "") {
-    throw new ConfigurationError(`${where}: security_token_file ${parsed.get("security_token_file")} is empty.`, fileSetting);
+    throw new ConfigurationError(`${whereFrom}: security_token_file ${tokenFile} is empty.`, fileSetting);
   }
-  provider.sessionToken = token; // the CLI writes it with a trailing newline, which would end the keyId
-  return { getKeyId: () => provider.getKeyId(), getPrivateKey: () => pem, getPassphrase: () => null };
+  return { getKeyId: async () => `ST$${token}`, getPrivateKey: () => pem, getPassphrase: () => null };
+}
+
+/** ` (the default)` or ` (from OCI_CONFIG_FILE)`: where a file's path came from, for messages. */
+function pathFrom(file: Choice): string {
+  return file.source === "default" ? " (the default)" : ` (from ${describeSource(file.source)})`;
+}
+
+/** The config file cannot be read: what it is, and which settings can point elsewhere. */
+function unusableConfigFile(file: Choice, setting: string, e: LocalFileError): ConfigurationError {
+  const what = e.code === "ENOENT" ? "does not exist" : `cannot be used: ${e.reason}`;
+  let next: string;
+  if (file.source === "default") {
+    next = `${e.code === "ENOENT" ? "create it" : "replace it"} with "oci setup config", or point ${CONFIG_FILE_SETTINGS} at another file`;
+  } else if (e.code === "ENOENT") {
+    next = `point that setting at an existing file, or create it with "oci setup config"`;
+  } else {
+    next = "point that setting at a regular file";
+  }
+  return new ConfigurationError(`OCI config file ${file.value}${pathFrom(file)} ${what}; ${next}.`, setting);
+}
+
+/** Reads and parses the OCI config file, refusing what is not a small regular file in the OCI CLI's format. */
+function readConfig(file: Choice, setting: string): OciConfig {
+  let text: string;
+  try {
+    text = readLocalFile(file.value);
+  } catch (e) {
+    if (!(e instanceof LocalFileError)) throw e;
+    throw unusableConfigFile(file, setting, e);
+  }
+  try {
+    return parseOciConfig(text);
+  } catch (e) {
+    if (!(e instanceof ConfigSyntaxError)) throw e;
+    // The line itself may hold a secret: named by number, never quoted.
+    throw new ConfigurationError(`OCI config file ${file.value}${pathFrom(file)} is not a valid OCI config file: line ${e.line} is ${e.problem}.`, setting);
+  }
+}
+
+/** Reads a file a config profile names (key_file, security_token_file). */
+function readFileNamedIn(path: string, what: string, setting: string): string {
+  try {
+    return readLocalFile(path);
+  } catch (e) {
+    if (!(e instanceof LocalFileError)) throw e;
+    const reason = e.code === "ENOENT" ? "does not exist" : `cannot be used: ${e.reason}`;
+    throw new ConfigurationError(`${what} ${path} ${reason}.`, setting);
+  }
 }
 
 async function federated(

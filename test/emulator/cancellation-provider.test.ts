@@ -545,7 +545,8 @@ describe("createImplementation", () => {
         await implementation.configure(stackConfig({ "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile, "oci:configFileProfile": creds.profile }));
         const news = { projectId: "p", queryExecutionId: "q" };
         expect((await implementation.check({}, news)).failures ?? []).toEqual([]);
-        expect((await other.check({}, news)).failures).toEqual([{ property: "endpoint", reason: expect.stringMatching(/^No Query Service endpoint/) }]);
+        // No endpoint input: the failure is the resource's, its message listing every place to set one.
+        expect((await other.check({}, news)).failures).toEqual([{ property: "", reason: expect.stringMatching(/^No Query Service endpoint/) }]);
       } finally {
         other.close();
       }

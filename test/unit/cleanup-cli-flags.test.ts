@@ -1,6 +1,6 @@
 import { parseDuration } from "../../automation/duration";
 import { parseFlags, UsageError, type CleanupOptions } from "../../automation/flags";
-import { ocidProblem } from "../../automation/ocid";
+import { ocidFormProblem } from "../../provider/ocid";
 
 const PROJECT = "ocid1.queryserviceproject.oc1.iad.aaaa";
 
@@ -106,19 +106,19 @@ describe("parseFlags", () => {
   });
 });
 
-describe("ocidProblem", () => {
+describe("ocidFormProblem", () => {
   test("takes real and emulator OCIDs of the type asked for, an empty region included", () => {
     for (const id of ["ocid1.queryserviceproject.oc1.iad.emulator", "ocid1.queryserviceproject.oc1..aaaa", "ocid1.queryserviceproject.oc2.us-langley-1.futureuse.aaaa"]) {
-      expect(ocidProblem(id, "queryserviceproject")).toBeUndefined();
+      expect(ocidFormProblem(id, "queryserviceproject")).toBeUndefined();
     }
-    expect(ocidProblem("ocid1.queryexecution.oc1.iad.23328747168078f23929d12ab172655d", "queryexecution")).toBeUndefined();
+    expect(ocidFormProblem("ocid1.queryexecution.oc1.iad.23328747168078f23929d12ab172655d", "queryexecution")).toBeUndefined();
   });
 
   test("says why a text cannot be one: not an OCID at all, or one of another type", () => {
-    for (const text of ["my-project", "ocid1.other", "ocid2.queryserviceproject.oc1.iad.aaaa", "OCID1.QUERYSERVICEPROJECT.OC1.IAD.AAAA", " ocid1.queryserviceproject.oc1.iad.aaaa", ""]) {
-      expect(ocidProblem(text, "queryserviceproject")).toBe("not an OCID");
+    for (const text of ["my-project", "ocid1.other", "ocidx.queryserviceproject.oc1.iad.aaaa", " ocid1.queryserviceproject.oc1.iad.aaaa", ""]) {
+      expect(ocidFormProblem(text, "queryserviceproject")).toBe("not an OCID");
     }
-    expect(ocidProblem("ocid1.compartment.oc1..aaaa", "queryserviceproject")).toBe("an OCID of a compartment, not of a queryserviceproject");
+    expect(ocidFormProblem("ocid1.compartment.oc1..aaaa", "queryserviceproject")).toBe("an OCID of a compartment, not of a queryserviceproject");
   });
 });
 

@@ -126,11 +126,11 @@ describe("loadAuthProvider with ApiKey", () => {
     expect(e.message).toContain(`key_file ${join(dir, "gone.pem")} does not exist`);
   });
 
-  test("wraps oci-common's bare-string error for an unreadable key file", async () => {
+  test("refuses a key_file that is a directory, naming it", async () => {
     mkdirSync(join(dir, "key-dir"));
     const config = file("config", apiKeyProfile("DEFAULT", join(dir, "key-dir")));
     const e = await failure(loadAuthProvider({ configFile: config }, { env: {} }));
-    expect(e.message).toContain(`cannot read key_file ${join(dir, "key-dir")}`);
+    expect(e.message).toContain(`key_file ${join(dir, "key-dir")} cannot be used: it is a directory, not a regular file.`);
   });
 
   test("rejects a wrong passphrase clearly, without quoting it or the key", async () => {
@@ -159,7 +159,7 @@ describe("loadAuthProvider with ApiKey", () => {
     const noProfile = await failure(loadAuthProvider({ configFile: config, names }, { env: { OCI_CLI_PROFILE: "PROD" } }));
     expect([noProfile.setting, noProfile.message]).toEqual([
       "OCI_CLI_PROFILE",
-      `OCI config file ${config} (from stack config queryservice:configFile) has no profile [PROD] (from OCI_CLI_PROFILE); name a profile the file has.`,
+      `OCI config file ${config} (from stack config queryservice:configFile) has no profile [PROD] (from OCI_CLI_PROFILE); it has [DEFAULT]: name one of those.`,
     ]);
     const key = { tenancy: "t", user: "u", fingerprint: "f", privateKey: encryptedPem };
     const direct = await failure(

@@ -34,6 +34,8 @@ const recorded: Record<string, unknown> = {
 const registered: pulumi.runtime.MockResourceArgs[] = [];
 
 beforeAll(() => {
+  // The ids here are short, not OCIDs; the warning about that is resource-args.test.ts's subject.
+  jest.spyOn(pulumi.log, "warn").mockResolvedValue(undefined);
   pulumi.runtime.setMocks({
     newResource: (args) => {
       registered.push(args);
