@@ -12,7 +12,8 @@
 //    checkpoint's .attrs sidecar; the CLI says nothing more)           -> delete the empty <stack>.json.attrs
 //
 // A stack has converged when `pulumi up` exits 0 and `pulumi stack export` shows no pending
-// operation and a recorded cancellation for every one of its executions.
+// operation and a recorded cancellation for every one of its executions. Every command runs on the
+// one runner (dev/pulumi/runner.ts); the CLI's words are matched in cli-words.ts.
 
 import { readdirSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
@@ -25,6 +26,7 @@ import { commandOf } from "../pulumi/process-tree.js";
 import { ROOT } from "../pulumi/pulumi-cli.js";
 import { PulumiRunner, type PulumiRun } from "../pulumi/runner.js";
 import { between, pick, seededRandom } from "./random.js";
+import { BROKEN_CHECKPOINT, lastErrorLines, LOCKED, PENDING, pendingWarning, settled } from "./cli-words.js";
 import { startSoakEmulator, type SoakEmulator } from "./soak-emulator.js";
 import { countBy, faultsHit, faultsPlanned, killPointOf, planFaults, type FaultMix, type KillPoint } from "./soak-plan.js";
 
@@ -49,12 +51,6 @@ const PROJECT = "query-execution-cleanup";
 const RESOURCE_TYPE = "pulumi-nodejs:dynamic/oci-query-service:QueryExecutionCancellation";
 /** What the soak keeps of a command's output (the end, where the CLI's diagnostics are). */
 const KEEP_CHARS = 200_000;
-
-/** The CLI's words this soak answers (Pulumi 3.276). */
-const LOCKED = /error: the stack is currently locked by \d+ lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`\./;
-const PENDING = /warning: Attempting to deploy or update resources with \d+ pending operations from previous deployment\./;
-const PENDING_END = "to clear pending CREATE operations.";
-const BROKEN_CHECKPOINT = /error: failed to load checkpoint: EOF/;
 
 interface KillPlan {
   point: KillPoint;
@@ -366,22 +362,4 @@ class EngineSoak {
       sampleErrors: [...new Set(outcomes.flatMap((x) => x.errors))].slice(0, 10),
     };
   }
-}
-
-/** A recorded cancellation that needs nothing more: cancel requested, or found already CANCELED by a re-run. */
-function settled(outputs: Record<string, unknown> | undefined): boolean {
-  return outputs?.outcome === "CANCEL_REQUESTED" || (outputs?.outcome === "ALREADY_TERMINAL" && outputs.lifecycleState === "CANCELED");
-}
-
-/** The pending-operations warning as the Diagnostics section states it, one line per line. */
-function pendingWarning(output: string): string {
-  const end = output.lastIndexOf(PENDING_END);
-  const start = output.lastIndexOf("warning: Attempting to deploy", end);
-  if (end < 0 || start < 0) return PENDING.exec(output)![0];
-  return output.slice(start, end + PENDING_END.length).split("\n").map((l) => l.trim()).filter(Boolean).join("\n");
-}
-
-function lastErrorLines(output: string): string {
-  const lines = output.split("\n").map((l) => l.trim()).filter((l) => /error/i.test(l));
-  return lines.slice(-3).join(" | ") || output.trim().slice(-300);
 }
