@@ -1,16 +1,25 @@
-// `npm run setup:pulumi`: finds or builds the real Pulumi CLI (scripts/lib/pulumi-cli.ts) and
-// prints, as its last line, the absolute folder holding pulumi, pulumi-language-nodejs and the
+// `npm run setup:pulumi`: finds or builds the real Pulumi CLI (scripts/lib/pulumi-cli.ts) and the
+// S3-compatible object store the tests run it against (scripts/lib/object-store.ts), and prints, as
+// its last line, the absolute folder holding pulumi, pulumi-language-nodejs and the
 // dynamic-provider plugin shim, so other tools can put it first on PATH.
 
+import { ensureObjectStore } from "./lib/object-store.js";
 import { ensurePulumiCli } from "./lib/pulumi-cli.js";
 
-ensurePulumiCli((line) => process.stderr.write(`${line}\n`)).then(
-  (cli) => {
-    process.stderr.write(`Pulumi CLI ${cli.version} (${cli.source}).\n`);
-    process.stdout.write(`${cli.binDir}\n`);
-  },
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function setUp(): Promise<string> {
+  const cli = await ensurePulumiCli(log);
+  log(`Pulumi CLI ${cli.version} (${cli.source}).`);
+  const store = await ensureObjectStore(log);
+  log(`Object store versitygw ${store.version} (${store.source}): ${store.file}.`);
+  return cli.binDir;
+}
+
+setUp().then(
+  (binDir) => process.stdout.write(`${binDir}\n`),
   (e: unknown) => {
-    process.stderr.write(`setup:pulumi: ${(e as Error).message}\n`);
+    log(`setup:pulumi: ${(e as Error).message}`);
     process.exit(1);
   },
 );
