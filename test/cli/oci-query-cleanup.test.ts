@@ -229,7 +229,8 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
       const { emu, proxy } = scene;
       const { id, args, running: firstRun } = await startWithCancelHeld(scene);
 
-      const second = await run(scene, args);
+      // --lock-wait 0: the first run is held until this one has finished, so waiting could only time out.
+      const second = await run(scene, [...args, "--lock-wait", "0"]);
       expect(second.code).toBe(1);
       const [blocked] = jsonLines(second);
       expect(blocked).toMatchObject({ projectId: STACK, preview: false, matched: 1, cancelled: [], kept: [], alreadyTerminal: [] });

@@ -36,6 +36,7 @@ describe("parseFlags", () => {
       preview: false,
       json: true,
       everyMs: 15 * 60_000,
+      lockWaitMs: 120_000,
     });
   });
 
