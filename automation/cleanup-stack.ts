@@ -1,12 +1,13 @@
 // One project's cleanup stack, driven by Pulumi's Automation API: an inline program around
 // QueryExecutionCleanup, run by the `pulumi` CLI on PATH against the chosen backend.
 
-import { ConcurrentUpdateError, LocalWorkspace, type EngineEvent, type OpMap, type PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, LocalWorkspace, StackAlreadyExistsError, type EngineEvent, type OpMap, type PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
 import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { planCleanup, QueryExecutionCleanup, type CleanupPlan, type QueryExecutionCleanupArgs } from "../provider/cleanup.js";
 import type { Backend } from "./backend.js";
+import { describeBackendFailure, isBackendFailure, NOT_RECORDED } from "./backend-problem.js";
 import { withHostMutex } from "./host-mutex.js";
 import { nextLockWaitMs } from "./lock-wait.js";
 import { describeLocks, isRunning, locksAreStale, locksInEngineMessage, readLocks, type StackLock } from "./stack-lock.js";
@@ -69,7 +70,7 @@ export class CleanupStack {
       const cleanup = new QueryExecutionCleanup("cleanup", args, seen.plan);
       return { queryExecutionIds: cleanup.queryExecutionIds };
     };
-    const stack = await LocalWorkspace.createOrSelectStack(
+    const createOrSelect = () => LocalWorkspace.createOrSelectStack(
       { stackName: settings.stackName, projectName: PULUMI_PROJECT, program },
       {
         workDir: settings.workDir,
@@ -87,7 +88,21 @@ export class CleanupStack {
         },
       },
     );
-    return new CleanupStack(stack, settings, seen);
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return new CleanupStack(await createOrSelect(), settings, seen);
+      } catch (e) {
+        // Runners meeting on a stack no one has created yet: the engine locks it to create it
+        // ("currently locked"), and the later create finds it made ("already exists"). Selecting it
+        // again, a moment later, succeeds; so does any other lock wait.
+        if (!(e instanceof ConcurrentUpdateError || e instanceof StackAlreadyExistsError)) throw e;
+        const delay = settings.stop?.aborted ? undefined : nextLockWaitMs({ attempt, elapsedMs: Date.now() - started, budgetMs: settings.lockWaitMs, random: Math.random });
+        if (delay === undefined) throw e;
+        settings.log(`  stack ${settings.stackName} is being created or updated by another run: selecting it again in ${(delay / 1000).toFixed(1)} s`);
+        await sleep(delay, undefined, { signal: settings.stop });
+      }
+    }
   }
 
   /**
@@ -101,7 +116,12 @@ export class CleanupStack {
       outcome = await this.operate("update");
       if (!outcome.error && outcome.collector.warningsSeen().some((w) => w.includes("pending operations"))) await this.clearPendingCreates();
     }
-    return summarise({ projectId, preview, plan: this.program.plan, steps: outcome.collector.steps(), runError: outcome.error });
+    const result = summarise({ projectId, preview, plan: this.program.plan, steps: outcome.collector.steps(), runError: outcome.error });
+    // One line for the backend, not its raw error again on every cancellation it cut short.
+    if (outcome.error && isBackendFailure(outcome.error)) {
+      result.failed = result.failed.map((f) => (f.queryExecutionId !== null && isBackendFailure(f.error) ? { ...f, error: NOT_RECORDED } : f));
+    }
+    return result;
   }
 
   /**
@@ -214,6 +234,10 @@ export class CleanupStack {
   private failure(e: unknown, collector: StepCollector): string | undefined {
     if (this.program.error) return `listing the project's query executions failed: ${this.program.error}`;
     const engine = collector.errors();
+    const stepErrors = [...collector.steps().values()].flatMap((s) => (s.error ? [s.error] : []));
+    // A file backend's failures (a full disk) say what they are; an object store's are network words.
+    const unreachable = this.settings.backend.folder ? undefined : describeBackendFailure([...engine, ...stepErrors, cliError(e, this.settings.backend)].join("\n"), this.settings.backend.shown);
+    if (unreachable) return unreachable;
     // Failed cancellations, and nothing else, are reported with their executions.
     if (engine.length === 0 && [...collector.steps().values()].some((s) => s.error)) return undefined;
     const message = engine.length > 0 ? engine.join("; ") : cliError(e, this.settings.backend);

@@ -48,7 +48,9 @@ const HOLDER = /^\s+(\S.*?): created by (.*)@([^@\s]*) \(pid (-?\d+)\) at (\S+)\
  * the backend (file, s3, gs, azblob); none for Pulumi Cloud, whose 409 names no holder.
  */
 export function locksInEngineMessage(message: string): StackLock[] {
-  return [...message.matchAll(HOLDER)].map(([, where, username, hostname, pid, timestamp]) => ({
+  // The Automation API's message repeats the CLI's output: one entry per lock file.
+  const seen = new Map([...message.matchAll(HOLDER)].map((m) => [m[1], m]));
+  return [...seen.values()].map(([, where, username, hostname, pid, timestamp]) => ({
     pid: Number(pid),
     hostname: hostname!,
     username: username!,

@@ -2,6 +2,7 @@
 // takes, what the engine's lock refusal says about its holders, and the per-host unlock mutex.
 
 import { spawn } from "node:child_process";
+import { describeBackendFailure, isBackendFailure } from "../../automation/backend-problem";
 import { withHostMutex } from "../../automation/host-mutex";
 import { LOCK_WAIT_POLICY, nextLockWaitMs } from "../../automation/lock-wait";
 import { parseFlags, UsageError, type CleanupOptions } from "../../automation/flags";
@@ -129,5 +130,29 @@ describe("withHostMutex", () => {
     holder.kill("SIGKILL");
     await gone;
     expect(await withHostMutex(name, async () => "ran")).toEqual({ held: true, value: "ran" });
+  });
+});
+
+describe("describeBackendFailure", () => {
+  const shown = "s3://state/cleanup?endpoint=http%3A%2F%2F127.0.0.1%3A7070";
+  const snapshot =
+    'pre-step event returned an error: failed to save snapshot: An IO error occurred while writing the new snapshot file: blob (key ".pulumi/stacks/oci-query-cleanup/p1.json") (code=Unknown): operation error S3: PutObject, exceeded maximum number of attempts, 3, https response error StatusCode: 0, RequestID: , HostID: , request send failed, Put "http://127.0.0.1:7070/state/cleanup/.pulumi/stacks/oci-query-cleanup/p1.json?x-id=PutObject": dial tcp 127.0.0.1:7070: connect: connection refused';
+
+  test("turns the engine's raw S3 error into one line naming the backend, the network reason and what to do", () => {
+    expect(describeBackendFailure(snapshot, shown)).toBe(
+      `the backend ${shown} could not be read or written (dial tcp 127.0.0.1:7070: connect: connection refused): this run stopped, and the cancellations it sent ` +
+        "may not all be recorded. Check that the object store is up and reachable from this machine, then run again: the next run records them without sending them again (each looks at its execution first).",
+    );
+    expect(isBackendFailure(snapshot)).toBe(true);
+  });
+
+  test("keeps at most 200 characters of what the store or SDK said", () => {
+    const line = describeBackendFailure(`error: operation error S3: ListObjectsV2, https response error StatusCode: 503${"x".repeat(5000)}`, shown)!;
+    expect(line).toContain("(operation error S3: ListObjectsV2, https response error StatusCode: 503");
+    expect(line.length).toBeLessThan(600);
+  });
+
+  test("leaves a cancellation's own failure alone", () => {
+    expect(describeBackendFailure('CancelQueryExecution failed: 400 InvalidParameter "rehearsed rejection" (POST /20210831/…)', shown)).toBeUndefined();
   });
 });
