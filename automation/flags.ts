@@ -38,9 +38,9 @@ Record:
                             has locked, then skip it (exit 1); 0: do not wait (default 2m)
 
 Several runners:
-  --shard I/N               Run only the projects of shard I of N (each project falls in exactly
-                            one shard, by a hash of its id): N runners with the same --project-id
-                            list and shards 1/N..N/N split the projects without a coordinator
+  --shard I/N               Run only the projects of shard I of N (the sorted list dealt
+                            round-robin): N runners with the same --project-id list and shards
+                            1/N..N/N split the projects without a coordinator
 
 Run:
   --preview                 Dry run (pulumi preview): list what would be cancelled, send no cancel

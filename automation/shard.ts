@@ -1,9 +1,8 @@
 // `--shard I/N`: which projects a runner takes when N runners share a list of projects and a
-// backend. The shard of a project depends on its id alone (a hash), not on its place in the list,
-// so runners whose lists differ for a while (a rollout) still never both take a project: each
-// project has exactly one shard. The price is an uneven split of short lists.
-
-import { createHash } from "node:crypto";
+// backend. The list is sorted first, so the order each runner was given does not matter, and dealt
+// round-robin, so shard sizes differ by at most one (a hash of the id would split short lists
+// badly). Runners whose lists differ may both take a project, which the stack lock serialises, or
+// leave one for the next round.
 
 export interface Shard {
   /** 1-based. */
@@ -24,12 +23,9 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** The 1-based shard a project id falls in among `count`. */
-export function shardOf(projectId: string, count: number): number {
-  return (createHash("sha256").update(projectId).digest().readUInt32BE(0) % count) + 1;
-}
-
-/** The projects of `shard`, in the order given. */
+/** The projects of `shard`, in the order given: the sorted list's entries I, I+N, I+2N, … */
 export function projectsOfShard(projectIds: string[], shard: Shard | undefined): string[] {
-  return shard ? projectIds.filter((id) => shardOf(id, shard.count) === shard.index) : projectIds;
+  if (!shard) return projectIds;
+  const rank = new Map([...projectIds].sort().map((id, i) => [id, i]));
+  return projectIds.filter((id) => rank.get(id)! % shard.count === shard.index - 1);
 }

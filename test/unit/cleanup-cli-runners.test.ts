@@ -6,7 +6,7 @@ import { describeBackendFailure, isBackendFailure } from "../../automation/backe
 import { withHostMutex } from "../../automation/host-mutex";
 import { LOCK_WAIT_POLICY, nextLockWaitMs } from "../../automation/lock-wait";
 import { parseFlags, UsageError, type CleanupOptions } from "../../automation/flags";
-import { parseShard, projectsOfShard, shardOf } from "../../automation/shard";
+import { parseShard, projectsOfShard } from "../../automation/shard";
 import { locksAreStale, locksInEngineMessage } from "../../automation/stack-lock";
 
 const PROJECT = "ocid1.queryserviceproject.oc1.iad.aaaa";
@@ -57,10 +57,9 @@ describe("shards", () => {
     expect(reversed.map((s) => [...s].sort())).toEqual(shards.map((s) => [...s].sort()));
   });
 
-  test("keep a project's shard when other projects join or leave the list", () => {
-    const before = projects.map((id) => shardOf(id, 5));
-    const after = projectsOfShard(projects.slice(10), { index: 2, count: 5 });
-    expect(after).toEqual(projects.slice(10).filter((_, i) => before[i + 10] === 2));
+  test("split the list evenly: shard sizes differ by at most one", () => {
+    const sizes = [1, 2, 3, 4, 5].map((index) => projectsOfShard(projects.slice(0, 12), { index, count: 5 }).length);
+    expect(sizes).toEqual([3, 3, 2, 2, 2]);
   });
 
   test("parse I/N and refuse anything else with what is expected", () => {
