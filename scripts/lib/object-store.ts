@@ -46,10 +46,15 @@ function onPath(): string | undefined {
 
 const stampFile = (bin: string) => path.join(bin, "build.json");
 
+/** What a finished build records, so the next setup can skip it while go.mod and go.sum are unchanged. */
+export function objectStoreStamp(): string {
+  return JSON.stringify({ version: pinnedObjectStoreVersion(), inputs: buildInputs() });
+}
+
 function builtEarlier(pinned: string, bin: string): ObjectStoreBinary | undefined {
   const file = path.join(bin, "versitygw");
   if (!existsSync(file) || !existsSync(stampFile(bin))) return undefined;
-  if (readFileSync(stampFile(bin), "utf8") !== JSON.stringify({ version: pinned, inputs: buildInputs() })) return undefined;
+  if (readFileSync(stampFile(bin), "utf8") !== objectStoreStamp()) return undefined;
   return versionOf(file) === pinned ? { file, version: pinned, source: "built earlier" } : undefined;
 }
 
@@ -72,7 +77,7 @@ export async function ensureObjectStore(log: Log, bin = OBJECT_STORE_BIN): Promi
   const pinned = pinnedObjectStoreVersion();
   const found = installed(pinned, bin) ?? builtEarlier(pinned, bin);
   if (found) return found;
-  if (spawnSync("go", ["version"]).status !== 0) {
+  if (spawnSync("go", ["version"], { env: process.env }).status !== 0) {
     throw new Error(
       `No versitygw ${pinned} was found, and Go is not installed to build one. Install Go 1.25 or newer ` +
         "(https://go.dev/doc/install) and run `npm run setup:pulumi` again, or put a versitygw " +
@@ -92,7 +97,7 @@ export async function ensureObjectStore(log: Log, bin = OBJECT_STORE_BIN): Promi
   const file = path.join(bin, "versitygw");
   const version = versionOf(file);
   if (version !== pinned) throw new Error(`the built versitygw reports version ${version ?? "(none)"}, not ${pinned}`);
-  writeFileSync(stampFile(bin), JSON.stringify({ version: pinned, inputs: buildInputs() }));
+  writeFileSync(stampFile(bin), objectStoreStamp());
   log(`Built in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   return { file, version, source: "built" };
 }
