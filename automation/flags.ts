@@ -6,6 +6,8 @@ import type { AuthKind, KnownLifecycleState } from "../provider/client/types.js"
 import { normaliseInputs } from "../provider/inputs.js";
 import { parseDuration } from "./duration.js";
 import { ocidFormProblem } from "../provider/ocid.js";
+import { DEFAULT_LOCK_WAIT_MS } from "./lock-wait.js";
+import { parseShard, type Shard } from "./shard.js";
 import { qualifiedStackName } from "./stack-name.js";
 
 export const HELP = `Usage: oci-query-cleanup --project-id ID [filters] [connection] (--preview | --yes) [options]
@@ -35,6 +37,13 @@ Record:
                             secrets use PULUMI_CONFIG_PASSPHRASE unless the backend is Pulumi Cloud
   --stack NAME              Stack name, or ORG/NAME (default: derived from the project id);
                             only with a single --project-id
+  --lock-wait DURATION      Wait up to DURATION (retrying with jitter) for a stack another run
+                            has locked, then skip it (exit 1); 0: do not wait (default 2m)
+
+Several runners:
+  --shard I/N               Run only the projects of shard I of N (the sorted list dealt
+                            round-robin): N runners with the same --project-id list and shards
+                            1/N..N/N split the projects without a coordinator
 
 Run:
   --preview                 Dry run (pulumi preview): list what would be cancelled, send no cancel
@@ -71,6 +80,10 @@ export interface CleanupOptions {
   json: boolean;
   /** Run again on this interval; undefined: one run. */
   everyMs?: number;
+  /** Total wait for a locked stack; 0: none. */
+  lockWaitMs: number;
+  /** Only this shard's projects; undefined: all. */
+  shard?: Shard;
 }
 
 export type Command = { help: true } | { help: false; options: CleanupOptions };
@@ -91,6 +104,8 @@ const OPTIONS = {
   preview: { type: "boolean" },
   yes: { type: "boolean" },
   every: { type: "string" },
+  "lock-wait": { type: "string" },
+  shard: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -133,6 +148,7 @@ export function parseFlags(argv: string[]): Command {
     connection,
     preview: v.preview === true,
     json: v.json === true,
+    lockWaitMs: DEFAULT_LOCK_WAIT_MS,
   };
   if (v.name !== undefined) options.filter.name = regexFlag(v.name);
   if (v["older-than-minutes"] !== undefined) options.filter.olderThanMinutes = minutesFlag(v["older-than-minutes"]);
@@ -152,7 +168,25 @@ export function parseFlags(argv: string[]): Command {
       throw new UsageError(`--every: ${(e as Error).message}`);
     }
   }
+  if (v["lock-wait"] !== undefined) options.lockWaitMs = lockWaitFlag(v["lock-wait"]);
+  if (v.shard !== undefined) {
+    try {
+      options.shard = parseShard(v.shard);
+    } catch (e) {
+      throw new UsageError(`--shard: ${(e as Error).message}`);
+    }
+  }
   return { help: false, options };
+}
+
+/** A duration as for --every, or 0 for "do not wait". */
+function lockWaitFlag(text: string): number {
+  if (/^0+(ms|s|m|h)?$/.test(text.trim())) return 0;
+  try {
+    return parseDuration(text);
+  } catch (e) {
+    throw new UsageError(`--lock-wait: ${(e as Error).message}, or 0 not to wait`);
+  }
 }
 
 function nonEmpty(flag: string, value: string): string {

@@ -9,6 +9,7 @@ import { CleanupStack, cliError } from "./cleanup-stack.js";
 import { HELP, parseFlags, UsageError, type CleanupOptions } from "./flags.js";
 import { ConfigurationProblem, prepare, type Prepared } from "./preflight.js";
 import { jsonLine, table } from "./report.js";
+import { projectsOfShard } from "./shard.js";
 import { defaultStackName } from "./stack-name.js";
 import type { ProjectResult } from "./summary.js";
 
@@ -18,6 +19,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Set by SIGINT/SIGTERM: finish what is in flight, start nothing new. */
 let stopping = false;
 let wake: () => void = () => {};
+/** Aborted with `stopping`: a run waiting for a locked stack stops waiting. */
+const stopWaiting = new AbortController();
 
 function onSignal(signal: NodeJS.Signals): void {
   // Without a handler Node would exit at once and take the inline program (and the update) with it.
@@ -27,6 +30,7 @@ function onSignal(signal: NodeJS.Signals): void {
   }
   stopping = true;
   log(`${NAME}: ${signal}: finishing the update in flight, then stopping.`);
+  stopWaiting.abort();
   wake();
 }
 
@@ -53,13 +57,18 @@ async function main(argv: string[]): Promise<number> {
     console.info = console.error;
   }
 
+  const projectIds = projectsOfShard(options.projectIds, options.shard);
+  if (options.shard) {
+    const { index, count } = options.shard;
+    log(`${NAME}: shard ${index}/${count}: ${projectIds.length} of the ${options.projectIds.length} projects${projectIds.length > 0 ? `: ${projectIds.join(", ")}` : " (the other shards have them)"}`);
+  }
   const workDir = mkdtempSync(join(tmpdir(), `${NAME}-`));
   const stacks = new Map<string, CleanupStack>();
   try {
     let code = 0;
     for (;;) {
       code = 0;
-      for (const projectId of options.projectIds) {
+      for (const projectId of projectIds) {
         if (stopping) break;
         const result = await runProject(projectId, options, prepared, workDir, stacks);
         print(result, options, stackNameOf(projectId, options));
@@ -105,6 +114,8 @@ async function runProject(
         workDir,
         programDir: prepared.programDir,
         log,
+        lockWaitMs: options.lockWaitMs,
+        stop: stopWaiting.signal,
       });
       stacks.set(projectId, stack);
     } catch (e) {

@@ -1,6 +1,7 @@
-// Who holds a stack's lock in a file backend, and whether that holder is provably gone. The
-// engine locks a stack for the length of an update; a run killed with SIGKILL (OOM, a lost pod, a
-// reboot) leaves its lock behind, and every later run would fail on it until someone unlocks it.
+// Who holds a stack's lock in a DIY backend (a folder or an object store), and whether that holder
+// is provably gone. The engine locks a stack for the length of an update; a run killed with SIGKILL
+// (OOM, a lost pod, a reboot) or cut off from its backend leaves its lock behind, and every later
+// run would fail on it until someone unlocks it.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,6 +13,8 @@ export interface StackLock {
   hostname: string;
   username: string;
   timestamp: string;
+  /** The lock file: its path in a file backend, its URL in the engine's message. */
+  where?: string;
 }
 
 /** The locks on a stack of a file backend (none when the folder does not exist). */
@@ -28,11 +31,32 @@ export function readLocks(backendFolder: string, stackName: string): StackLock[]
   return files.flatMap((f) => {
     try {
       const lock = JSON.parse(readFileSync(join(dir, f), "utf8")) as Partial<StackLock>;
-      return [{ pid: Number(lock.pid), hostname: String(lock.hostname ?? ""), username: String(lock.username ?? ""), timestamp: String(lock.timestamp ?? "") }];
+      const where = join(dir, f);
+      return [{ pid: Number(lock.pid), hostname: String(lock.hostname ?? ""), username: String(lock.username ?? ""), timestamp: String(lock.timestamp ?? ""), where }];
     } catch {
       return []; // being written or removed right now: not provably stale
     }
   });
+}
+
+// The engine's refusal (pkg/backend/diy/lock.go) lists each lock it found, read from the backend
+// a moment ago: "\n  <url>: created by <user>@<host> (pid <pid>) at <RFC 3339>".
+const HOLDER = /^\s+(\S.*?): created by (.*)@([^@\s]*) \(pid (-?\d+)\) at (\S+)\s*$/gm;
+
+/**
+ * The locks a DIY backend's "the stack is currently locked by N lock(s)" message names, whatever
+ * the backend (file, s3, gs, azblob); none for Pulumi Cloud, whose 409 names no holder.
+ */
+export function locksInEngineMessage(message: string): StackLock[] {
+  // The Automation API's message repeats the CLI's output: one entry per lock file.
+  const seen = new Map([...message.matchAll(HOLDER)].map((m) => [m[1], m]));
+  return [...seen.values()].map(([, where, username, hostname, pid, timestamp]) => ({
+    pid: Number(pid),
+    hostname: hostname!,
+    username: username!,
+    timestamp: timestamp!,
+    where: where!,
+  }));
 }
 
 export interface Here {

@@ -81,7 +81,7 @@ export interface PulumiCli {
 type Log = (line: string) => void;
 
 /** A `x.y.z` version of a Go module required by one of our tools modules. */
-function requiredVersion(moduleDir: string, module: string): string {
+export function requiredVersion(moduleDir: string, module: string): string {
   const goMod = readFileSync(path.join(TOOLS, moduleDir, "go.mod"), "utf8");
   const match = new RegExp(`^\\s*(?:require\\s+)?${module.replace(/[./]/g, "\\$&")}\\s+v(\\d+\\.\\d+\\.\\d+)\\s*(?://.*)?$`, "m").exec(goMod);
   if (!match) throw new Error(`tools/${moduleDir}/go.mod does not require ${module} at a plain version`);
@@ -203,12 +203,12 @@ export function findPulumiCli(builtBin = BUILT_BIN): PulumiCli {
   return cli;
 }
 
-function goEnv(name: string): string {
+export function goEnv(name: string): string {
   return spawnSync("go", ["env", name], { encoding: "utf8" }).stdout.trim();
 }
 
 /** Total bytes under a folder (0 when it does not exist). */
-function folderBytes(dir: string): number {
+export function folderBytes(dir: string): number {
   if (!existsSync(dir)) return 0;
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
@@ -218,7 +218,7 @@ function folderBytes(dir: string): number {
 }
 
 /** Runs a go command in a tools module, printing a line every 20 s so a long build is not silent. */
-function go(args: string[], moduleDir: string, what: string, log: Log): Promise<void> {
+export function go(args: string[], moduleDir: string, what: string, log: Log): Promise<void> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const child = spawn("go", args, {

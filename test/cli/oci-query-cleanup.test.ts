@@ -3,42 +3,22 @@
 // process of its own, so a test can signal it alone, or kill everything it started as a lost
 // machine would.
 
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { Emulator, EmulatorCredentials } from "../../emulator/index";
-import type { ProjectResult } from "../../automation/summary";
-import { killTree } from "../../dev/pulumi/process-tree";
 import { findPulumiCli, pulumiEnv, ROOT } from "../../dev/pulumi/pulumi-cli";
 import { withEmulator } from "../helpers/with-emulator";
+import { jsonLines, killUnfinished, recordIn, startCleanup, type Running } from "./helpers/cleanup-command";
 import { PASSPHRASE, until } from "./helpers/cli-stack";
 import { startHoldingProxy, type HoldingProxy } from "./helpers/holding-proxy";
 
 jest.setTimeout(300_000);
 
-const BIN = path.join(ROOT, "dist", "automation", "oci-query-cleanup.js");
-// The pinned Node 24 (pulumiEnv puts it first on PATH for the engine's plugins too).
-const NODE = path.join(ROOT, "node_modules", ".bin", "node");
 const STACK = "ocid1.queryserviceproject.oc1.iad.emulator"; // the default stack name is the project id
 const LOCKED = /^stack ocid1\.queryserviceproject\.oc1\.iad\.emulator is locked by another update \(pid \d+ on .+\): another oci-query-cleanup or pulumi up is running on it, so this run did nothing\./;
-
-interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface Running {
-  done: Promise<Finished>;
-  stdout(): string;
-  stderr(): string;
-  /** Signals the command's own process only, as `kill PID`, Kubernetes or systemd do. */
-  signal(signal: NodeJS.Signals): void;
-  /** SIGKILLs it and every process it started at once: pulumi, the language host, the plugins. */
-  killAll(): void;
-}
 
 /** A folder per test: the file backend, PULUMI_HOME, and an unrelated working directory. */
 interface Scene {
@@ -68,67 +48,22 @@ async function withScene(fn: (scene: Scene) => Promise<void>, { cancelDelayMs = 
       await fn({ emu, creds, proxy, dir, backendDir, env, connection: ["--endpoint", proxy.url, "--config-file", creds.configFile] });
     } finally {
       // A failed assertion must not leave a --every loop (or anything it started) running.
-      for (const pid of unfinished) killTree(pid);
+      killUnfinished();
       await proxy.close();
       rmSync(dir, { recursive: true, force: true });
     }
   }, { cancelDelayMs });
 }
 
-/** The pids of the commands started and not yet exited. */
-const unfinished = new Set<number>();
-
-/** `command`: an installed bin to run as is (its `#!/usr/bin/env node` finds the pinned Node on PATH). */
 function start(scene: Scene, args: string[], options: { command?: string; env?: NodeJS.ProcessEnv } = {}): Running {
-  const [file, argv] = options.command ? [options.command, args] : [NODE, [BIN, ...args]];
-  const child = spawn(file, argv, {
-    // cron and CronJobs start it anywhere: never from the package's folder.
-    cwd: path.join(scene.dir, "cwd"),
-    env: options.env ?? scene.env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-  unfinished.add(child.pid!);
-  const done = new Promise<Finished>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      unfinished.delete(child.pid!);
-      resolve({ code, stdout, stderr });
-    });
-  });
-  return {
-    done,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    signal: (signal) => child.kill(signal),
-    killAll: () => void killTree(child.pid!),
-  };
+  return startCleanup(args, { cwd: path.join(scene.dir, "cwd"), env: options.env ?? scene.env, command: options.command });
 }
 
 const run = (scene: Scene, args: string[], options?: { command?: string; env?: NodeJS.ProcessEnv }) => start(scene, args, options).done;
 
-/** Every stdout line, each of which must be one JSON object. */
-function jsonLines(finished: Pick<Finished, "stdout">): ProjectResult[] {
-  return finished.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as ProjectResult);
-}
-
 const cancelsSent = (emu: Emulator) => emu.requests("CancelQueryExecution").map((r) => r.path.split("/")[5]);
 
-/** The checkpoint the file backend holds for the stack, and its locks. */
-function backendState(scene: Scene): { ids: string[]; pending: unknown[]; locks: string[] } {
-  const checkpoint = JSON.parse(readFileSync(path.join(scene.backendDir, ".pulumi", "stacks", "oci-query-cleanup", `${STACK}.json`), "utf8"));
-  const latest = checkpoint.checkpoint.latest as { resources?: Array<{ type: string; outputs?: { queryExecutionId?: string } }>; pending_operations?: unknown[] };
-  const lockDir = path.join(scene.backendDir, ".pulumi", "locks", "organization", "oci-query-cleanup", STACK);
-  return {
-    ids: (latest.resources ?? []).filter((r) => r.type.endsWith(":QueryExecutionCancellation")).map((r) => r.outputs!.queryExecutionId!).sort(),
-    pending: latest.pending_operations ?? [],
-    locks: existsSync(lockDir) ? readdirSync(lockDir).filter((f) => f.endsWith(".json")) : [],
-  };
-}
+const backendState = (scene: Scene) => recordIn(scene.backendDir, STACK);
 
 const sorted = (ids: string[]) => [...ids].sort();
 
@@ -230,7 +165,8 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
       const { emu, proxy } = scene;
       const { id, args, running: firstRun } = await startWithCancelHeld(scene);
 
-      const second = await run(scene, args);
+      // --lock-wait 0: the first run is held until this one has finished, so waiting could only time out.
+      const second = await run(scene, [...args, "--lock-wait", "0"]);
       expect(second.code).toBe(1);
       const [blocked] = jsonLines(second);
       expect(blocked).toMatchObject({ projectId: STACK, preview: false, matched: 1, cancelled: [], kept: [], alreadyTerminal: [] });

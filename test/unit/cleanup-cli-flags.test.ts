@@ -37,6 +37,7 @@ describe("parseFlags", () => {
       preview: false,
       json: true,
       everyMs: 15 * 60_000,
+      lockWaitMs: 120_000,
     });
   });
 

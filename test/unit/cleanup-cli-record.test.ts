@@ -93,8 +93,11 @@ describe("stack locks", () => {
     writeLock("organization", "oci-query-cleanup", "nightly", "a.json.attrs", "{}");
     writeLock("organization", "oci-query-cleanup", "nightly", "b.json", '{"pid":');
     writeLock("acme", "oci-query-cleanup", "nightly", "c.json", '{"pid":7,"hostname":"runner-2"}');
-    expect(readLocks(backend, "nightly")).toEqual([{ pid: 4242, username: "ops", hostname: "runner-1", timestamp: "2026-12-02T06:58:41.429185115Z" }]);
-    expect(readLocks(backend, "acme/oci-query-cleanup/nightly")).toEqual([{ pid: 7, username: "", hostname: "runner-2", timestamp: "" }]);
+    const dir = (org: string) => join(backend, ".pulumi", "locks", org, "oci-query-cleanup", "nightly");
+    expect(readLocks(backend, "nightly")).toEqual([
+      { pid: 4242, username: "ops", hostname: "runner-1", timestamp: "2026-12-02T06:58:41.429185115Z", where: join(dir("organization"), "a.json") },
+    ]);
+    expect(readLocks(backend, "acme/oci-query-cleanup/nightly")).toEqual([{ pid: 7, username: "", hostname: "runner-2", timestamp: "", where: join(dir("acme"), "c.json") }]);
     expect(readLocks(backend, "other")).toEqual([]);
   });
 
