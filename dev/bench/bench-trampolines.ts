@@ -18,6 +18,8 @@ export interface TrampolineShape {
 }
 
 // The package name is spelled out in each, as in provider.ts: a shared constant would be captured too.
+// Each must require() inside its body, at call time, as the engine runs the serialized text.
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 function forward(...args: unknown[]): Promise<any> {
   return require("module").createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation").routeCall(args);
 }
@@ -29,6 +31,7 @@ function f(...a: unknown[]): Promise<any> {
 function byName(...args: unknown[]): Promise<any> {
   return require("pulumi-oci-query-execution-cancellation/implementation").routeCall(args);
 }
+/* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 
 const shapes: Array<{ shape: string; provider: dynamic.ResourceProvider; note: string }> = [
   {

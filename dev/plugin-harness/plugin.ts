@@ -209,6 +209,8 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
     logs.push(pluginLineToLog(line, "stderr"));
   });
 
+  // Assigned once the plugin printed its port; `stop` may run before that.
+  // eslint-disable-next-line prefer-const
   let client: provrpc.ResourceProviderClient | undefined;
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -252,7 +254,7 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
         reject(new PluginError({ method, code: grpc.status.UNAVAILABLE, message: record.error }));
         return;
       }
-      const fn = (client as unknown as Record<string, Function>)[method]!;
+      const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method]!;
       fn.call(client, request, (err: grpc.ServiceError | null, res: Res) => {
         if (err) {
           const error = decodeError(method, err, stopping ? "the plugin was stopped" : exitInfo);
@@ -428,6 +430,7 @@ function decodeError(method: string, err: grpc.ServiceError, processNote: string
  */
 export async function serializeProvider(provider: object): Promise<string> {
   // Loaded on demand: the closure serializer pulls in much of the SDK and v8 inspector hooks.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sc = require("@pulumi/pulumi/runtime/closure/serializeClosure.js") as typeof import("@pulumi/pulumi/runtime/closure/serializeClosure.js");
   const serialized = await sc.serializeFunction(() => provider, { allowSecrets: true });
   return serialized.text;

@@ -12,6 +12,8 @@ import { QueryServiceClient } from "../../provider/client/query-service-client";
 import { rejection } from "../helpers/rejection";
 import { withEmulator } from "../helpers/with-emulator";
 
+// Inputs and outputs as the engine passes them: any shape a test builds or reads.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Props = Record<string, any>;
 let logs: string[] = [];
 let implementation: Implementation;

@@ -61,7 +61,7 @@ describe("oci-query-service-emulator CLI", () => {
       const projectId = /project id:\s+(\S+)/.exec(out)![1]!;
       expect(out).toMatch(/profile:\s+DEFAULT/);
       expect(out).toContain(`export OCI_CONFIG_FILE=${configFile}`);
-      const listed = [...out.matchAll(/^\s{4}(ocid1\.queryexecution\.\S+)  (\S+)$/gm)].map((m) => ({ id: m[1]!, name: m[2]! }));
+      const listed = [...out.matchAll(/^\s{4}(ocid1\.queryexecution\.\S+) {2}(\S+)$/gm)].map((m) => ({ id: m[1]!, name: m[2]! }));
       expect(listed.map((e) => e.name)).toEqual(["query-1", "query-2"]);
       const ids = listed.map((e) => e.id);
 

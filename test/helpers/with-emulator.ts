@@ -61,6 +61,7 @@ export interface SignedResponse {
   /** Lower-case names. */
   headers: Record<string, string>;
   text: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- like fetch's Response.json()
   json<T = any>(): T;
 }
 

@@ -4,6 +4,7 @@
 // stay small and run the installed implementation (dist/, built by `npm test` before jest).
 
 import * as pulumi from "@pulumi/pulumi";
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the module is CommonJS with `export =`
 import requireFromString = require("require-from-string");
 import { cancellationProvider, PROVIDER_MODULE } from "../../provider/provider";
 

@@ -29,6 +29,7 @@ describe("triggers", () => {
   test.each([
     ["a Date", [new Date(0), "x"], "triggers[0] is a Date, not a JSON value"],
     ["undefined", ["x", undefined], "triggers[1] is undefined, not a JSON value"],
+    // eslint-disable-next-line no-sparse-arrays -- the hole is what is tested
     ["a hole", [1, , 2], "triggers[1] is undefined, not a JSON value"],
     ["a function", [() => 1], "triggers[0] is a function, not a JSON value"],
     ["NaN", [NaN], "triggers[0] is NaN, which JSON cannot hold"],

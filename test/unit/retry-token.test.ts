@@ -1,10 +1,10 @@
+import { createHash } from "node:crypto";
 import { canonicalJson, deriveRetryToken } from "../../provider/retry-token";
 
 const basis = { projectId: "p", queryExecutionId: "q", etag: "e1", triggers: [] as unknown[] };
 
 describe("deriveRetryToken", () => {
   test("is the documented hash: qec1- and 40 hex digits of SHA-256 over the canonical JSON", () => {
-    const { createHash } = require("node:crypto") as typeof import("node:crypto");
     const expected = "qec1-" + createHash("sha256").update('["qec1","p","q","e1",[]]').digest("hex").slice(0, 40);
     expect(deriveRetryToken(basis)).toBe(expected);
     expect(expected).toMatch(/^[A-Za-z0-9._-]{1,64}$/);
