@@ -1,13 +1,16 @@
 // The resource users declare. Creating it cancels one query execution, exactly once.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { AuthKindSpelling } from "./connection.js";
+import type { ConnectionSettings } from "./connection-settings.js";
 import type { CancelOutcome } from "./cancel.js";
 import { DEFAULTS, type OnAlreadyTerminal, type OnNotFound } from "./inputs.js";
 import { PROVIDER_MODULE } from "./provider.js";
 import { checkedTriggers, warnOfNonOcids } from "./resource-args.js";
 
-export interface QueryExecutionCancellationArgs {
+/** Each connection setting (connection-settings.ts, documented there) as a Pulumi input. */
+type ConnectionInputs = { [K in keyof ConnectionSettings]?: pulumi.Input<NonNullable<ConnectionSettings[K]>> };
+
+export interface QueryExecutionCancellationArgs extends ConnectionInputs {
   /** OCID of the Query Service project (1..255 characters). A change means a new cancellation. */
   projectId: pulumi.Input<string>;
   /** Id of the query execution to cancel (1..255 characters). A change means a new cancellation. */
@@ -35,16 +38,6 @@ export interface QueryExecutionCancellationArgs {
   onAlreadyTerminal?: pulumi.Input<OnAlreadyTerminal>;
   /** Default "fail": a missing execution is an error. "succeed" records it as NOT_FOUND. */
   onNotFound?: pulumi.Input<OnNotFound>;
-  /** Base URL of the Query Service; wins over `region`. Default: stack config, then environment. */
-  endpoint?: pulumi.Input<string>;
-  /** Region id or short code (`us-ashburn-1`, `iad`). Default: `oci:region`, then OCI_REGION. */
-  region?: pulumi.Input<string>;
-  /** Default "ApiKey" (or `oci:auth`, then OCI_CLI_AUTH). The OCI CLI's spellings (`api_key`, …) are accepted too. */
-  auth?: pulumi.Input<AuthKindSpelling>;
-  /** OCI config file. Default: OCI_CLI_CONFIG_FILE, then OCI_CONFIG_FILE, then ~/.oci/config. */
-  configFile?: pulumi.Input<string>;
-  /** Profile in the config file. Default: `oci:configFileProfile`, then OCI_CLI_PROFILE, then DEFAULT. */
-  profile?: pulumi.Input<string>;
 }
 
 /**
