@@ -2,7 +2,7 @@
 // included? This file is its public surface: startEmulator, the manual clock, and types.
 
 export { startEmulator } from "./server.js";
-export type { Emulator, EmulatorStats, StartEmulatorOptions } from "./server.js";
+export type { Emulator, EmulatorStats, StartEmulatorOptions } from "./types.js";
 export { manualClock, systemClock } from "./clock.js";
 export type { Clock, ManualClock } from "./clock.js";
 export { DEFAULT_PROJECT_ID } from "./store.js";

@@ -6,7 +6,8 @@ import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { wireErrorAnswer } from "./errors.js";
 import type { OperationName } from "./faults.js";
-import { RETRYABLE_WRITES, type Answer } from "./routes.js";
+import type { Answer } from "./answer.js";
+import { RETRYABLE_WRITES } from "./routes.js";
 import type { Store } from "./store.js";
 
 export interface TokenedRequest {
