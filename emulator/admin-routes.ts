@@ -4,7 +4,8 @@
 import type { Answer } from "./answer.js";
 import { FaultSpecError, validateFault, validateRateLimit, type EmulatorFaults } from "./faults.js";
 import { wireErrorAnswer, type WireErrorCode } from "./errors.js";
-import { KNOWN_STATES, type RecordedRequest, type Store } from "./store.js";
+import type { RecordedRequest } from "./request-log.js";
+import { KNOWN_STATES, type Store } from "./store.js";
 import type { EmulatorStats } from "./types.js";
 
 /** A path the client never uses. */

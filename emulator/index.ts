@@ -6,6 +6,7 @@ export type { Emulator, EmulatorStats, StartEmulatorOptions } from "./types.js";
 export { manualClock, systemClock } from "./clock.js";
 export type { Clock, ManualClock } from "./clock.js";
 export { DEFAULT_PROJECT_ID } from "./store.js";
-export type { AddExecutionOptions, EmulatorStore, ExecutionState, ExecutionView, RecordedRequest } from "./store.js";
+export type { AddExecutionOptions, EmulatorStore, ExecutionState, ExecutionView } from "./store.js";
+export type { RecordedRequest } from "./request-log.js";
 export type { ActiveFault, EmulatorFaults, FaultResponse, FaultSpec, MalformedKind, OperationName, RateLimitSpec } from "./faults.js";
 export type { EmulatorCredentials, WriteCredentialsOptions } from "./credentials.js";

@@ -20,10 +20,11 @@ import type { Answer } from "./answer.js";
 import { WireError, wireErrorAnswer } from "./errors.js";
 import { faultAnswer, malformedAnswer } from "./fault-answers.js";
 import { describeFault, Faults, type OperationName } from "./faults.js";
-import { withRetryTokenMemory } from "./retry-tokens.js";
+import { RequestLog, MAX_LOGGED_BODY_CHARACTERS, type RecordedRequest } from "./request-log.js";
+import { RetryTokenMemory, withRetryTokenMemory } from "./retry-tokens.js";
 import { HANDLERS, matchRoute } from "./routes.js";
 import { KeyRegistry, MAX_CLOCK_SKEW_MS, verifyRequest } from "./signature.js";
-import { DEFAULT_PROJECT_ID, MAX_LOGGED_BODY_CHARACTERS, Store, type RecordedRequest } from "./store.js";
+import { DEFAULT_PROJECT_ID, Store } from "./store.js";
 import type { Emulator, EmulatorStats, StartEmulatorOptions } from "./types.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -47,6 +48,8 @@ class EmulatorServer implements Emulator {
   readonly store: Store;
   readonly faults: Faults;
   readonly ca?: string;
+  private readonly tokens: RetryTokenMemory;
+  private readonly log: RequestLog;
   private readonly keys = new KeyRegistry();
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -68,8 +71,9 @@ class EmulatorServer implements Emulator {
         runningMs: options.lifecycle?.runningMs ?? 30000,
         cancelDelayMs: options.cancelDelayMs ?? 2000,
       },
-      options.requestLogSize,
     );
+    this.tokens = new RetryTokenMemory(this.clock);
+    this.log = new RequestLog(options.requestLogSize);
     this.faults = new Faults(this.clock);
     const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((e: unknown) => {
@@ -118,7 +122,7 @@ class EmulatorServer implements Emulator {
   }
 
   requests(operation?: string): RecordedRequest[] {
-    return this.store.requests(operation);
+    return this.log.requests(operation);
   }
 
   effectiveCancels(queryExecutionId: string): number {
@@ -128,13 +132,13 @@ class EmulatorServer implements Emulator {
   /** Counters only: as cheap with a million requests behind it as with one. */
   stats(): EmulatorStats {
     return {
-      ...this.store.requestCounts(),
+      ...this.log.requestCounts(),
       replays: this.counters.replays,
       faulted: this.counters.faulted,
       droppedConnections: this.counters.dropped,
       executions: this.store.count(),
       effectiveCancels: this.store.totalEffectiveCancels(),
-      retryTokens: this.store.tokenCount(),
+      retryTokens: this.tokens.count(),
       activeFaults: this.faults.count(),
     };
   }
@@ -152,6 +156,8 @@ class EmulatorServer implements Emulator {
 
   reset(): void {
     this.store.reset();
+    this.tokens.clear();
+    this.log.clear();
     this.faults.clear();
     this.counters.replays = this.counters.faulted = this.counters.dropped = 0;
   }
@@ -258,7 +264,7 @@ class EmulatorServer implements Emulator {
         }
         this.send(res, answer, opcRequestId);
       }
-      this.store.logRequest(entry);
+      this.log.record(entry);
       this.options.log?.(`${method} ${path} -> ${entry.status || "dropped"} ${entry.operation}${entry.code ? ` ${entry.code}` : ""}${entry.fault ? ` [${entry.fault}]` : ""}${entry.replayed ? " [replayed]" : ""} (${opcRequestId})`);
     };
 
@@ -299,7 +305,7 @@ class EmulatorServer implements Emulator {
 
     const { operation, projectId, queryExecutionId } = route;
     const tokened = { operation, projectId, ...(queryExecutionId !== undefined ? { queryExecutionId } : {}), headers: req.headers, body };
-    const { answer, replayed } = withRetryTokenMemory(tokened, this.store, () => this.operate(tokened, req.headers, query, body));
+    const { answer, replayed } = withRetryTokenMemory(tokened, this.tokens, () => this.operate(tokened, req.headers, query, body));
     if (replayed) {
       this.counters.replays += 1;
       entry.replayed = true;

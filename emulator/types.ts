@@ -3,7 +3,8 @@
 import type { Clock } from "./clock.js";
 import type { EmulatorCredentials, WriteCredentialsOptions } from "./credentials.js";
 import type { EmulatorFaults } from "./faults.js";
-import type { EmulatorStore, RecordedRequest } from "./store.js";
+import type { RecordedRequest } from "./request-log.js";
+import type { EmulatorStore } from "./store.js";
 
 export interface StartEmulatorOptions {
   /** @default 0 (any free port) */
