@@ -226,10 +226,25 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
   };
 }
 
-/** The instance the trampoline reaches, through routeCall. */
-export const implementation: Implementation = createImplementation();
+const PROVIDER_METHODS = ["configure", "check", "create", "read", "diff", "update"] as const;
 
-/** What PROVIDER_MODULE's handler returns (provider.ts): the trampoline, from the installed package. */
+/** The same methods, each call tracked by the engine watch so that none is cut short when it ends the plugin. */
+function tracked(inner: Implementation, watch: EngineWatch): Implementation {
+  const outer = { ...inner };
+  for (const method of PROVIDER_METHODS) {
+    const call = inner[method] as (...args: unknown[]) => Promise<unknown>;
+    outer[method] = ((...args: unknown[]) => watch.track(() => call(...args))) as never;
+  }
+  return outer;
+}
+
+/**
+ * The instance the plugin calls: PROVIDER_MODULE's handler returns it (provider.ts), and the
+ * serialized trampoline reaches it through routeCall.
+ */
+export const implementation: Implementation = engineWatch ? tracked(createImplementation(), engineWatch) : createImplementation();
+
+/** What the handler of an older PROVIDER_MODULE text returns, for state that still holds that text. */
 export { cancellationProvider } from "./provider.js";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -239,15 +254,11 @@ const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest =>
 /**
  * @internal Routes a call of the trampoline (provider.ts) by the shapes the plugin really sends:
  * configure({ config }), check(olds, news), create(inputs), read(id, props), diff(id, olds, news),
- * and update (id, olds, news) with its name appended. Earlier trampolines appended "diff" to
- * diff's arguments too: still accepted. Anything else is refused rather than guessed at: create,
- * the one call with a side effect, is never a fallback.
+ * and update (id, olds, news) with its name appended. Anything else is refused rather than
+ * guessed at: create, the one call with a side effect, is never a fallback. Only the serialized
+ * trampoline calls this: the state `new pulumi.dynamic.Resource(cancellationProvider, …)` writes.
  */
-export function routeCall(args: unknown[]): Promise<unknown> {
-  return engineWatch ? engineWatch.track(() => route(args)) : route(args);
-}
-
-async function route(args: unknown[]): Promise<unknown> {
+export async function routeCall(args: unknown[]): Promise<unknown> {
   const [first, second, third, name] = args;
   switch (args.length) {
     case 1:
@@ -262,9 +273,7 @@ async function route(args: unknown[]): Promise<unknown> {
       if (typeof first === "string" && isRecord(second) && isRecord(third)) return implementation.diff(first, second, third);
       break;
     case 4:
-      if ((name === "diff" || name === "update") && typeof first === "string" && isRecord(second) && isRecord(third)) {
-        return implementation[name](first, second, third);
-      }
+      if (name === "update" && typeof first === "string" && isRecord(second) && isRecord(third)) return implementation.update(first, second, third);
       break;
   }
   const shape = args.map((a) => (a === null ? "null" : Array.isArray(a) ? "array" : typeof a)).join(", ");
