@@ -60,9 +60,9 @@ const LEFT_OUT: Record<Exclude<keyof QueryExecutionCancellationArgs, "projectId"
  * twice. Deleting the resource sends no request: a cancel cannot be undone.
  *
  * A dynamic resource of type `pulumi-nodejs:dynamic/oci-query-service:QueryExecutionCancellation`
- * run by `cancellationProvider`. It registers as `pulumi.dynamic.Resource` would, with one
+ * run by this package's implementation. It registers as `pulumi.dynamic.Resource` would, with one
  * difference: `__provider` is the fixed PROVIDER_MODULE text instead of the provider serialized
- * anew (150 bytes instead of 986, twice per resource, and the same in every version of this package).
+ * anew, so the state is smaller and the same in every version of this package (BENCHMARKS.md).
  * Being a CustomResource of its own also makes the SDK record the caller's line as its source position.
  */
 export class QueryExecutionCancellation extends pulumi.CustomResource {
@@ -120,10 +120,12 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
       opts,
     );
     warnOfNonOcids(name, { projectId: args.projectId, queryExecutionId: args.queryExecutionId });
-    // The SDK makes an Output property only for the keys a resource registers, and each costs about
-    // 1 ms per resource in a TypeScript program (its promises capture source-mapped stacks:
-    // BENCHMARKS.md). So an input left out is not registered; its property is made on first use,
-    // resolving with the resource to what the provider records for it.
+    // Inputs the program left out are not registered, because every registered key costs the SDK
+    // an Output built eagerly (BENCHMARKS.md has the price). Their properties are defined here
+    // instead and built on first access: each resolves when the resource does (it hangs off
+    // `outcome`), to what the provider records for a left-out input (LEFT_OUT). A reader must know:
+    // they are own, enumerable getters, not fields; a program that never reads one pays nothing;
+    // and a new optional input must be added to LEFT_OUT, which its type enforces.
     for (const [key, recorded] of Object.entries(LEFT_OUT)) {
       if (key in args) continue;
       let output: pulumi.Output<unknown> | undefined;
