@@ -3,6 +3,7 @@
 
 import { parseArgs } from "node:util";
 import type { AuthKind, KnownLifecycleState } from "../provider/client/types.js";
+import type { ConnectionSettings } from "../provider/connection-settings.js";
 import { normaliseInputs } from "../provider/inputs.js";
 import { parseDuration } from "./duration.js";
 import { ocidFormProblem } from "../provider/ocid.js";
@@ -61,13 +62,8 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
-export interface ConnectionFlags {
-  endpoint?: string;
-  region?: string;
-  auth?: AuthKind;
-  configFile?: string;
-  profile?: string;
-}
+/** The connection flags, as check normalised them (`api_key` became `ApiKey`). */
+export type ConnectionFlags = ConnectionSettings<AuthKind>;
 
 export interface CleanupOptions {
   projectIds: string[];

@@ -1,11 +1,12 @@
 // The emulator-only routes under /_emulator/: the JS API's controls over HTTP. No auth, never in
 // the request log, and no side effect but the one each route names (reading has none).
 
+import type { Answer } from "./answer.js";
 import { FaultSpecError, validateFault, validateRateLimit, type EmulatorFaults } from "./faults.js";
 import { wireErrorAnswer, type WireErrorCode } from "./errors.js";
-import type { Answer } from "./routes.js";
-import type { EmulatorStats } from "./server.js";
-import { KNOWN_STATES, type RecordedRequest, type Store } from "./store.js";
+import type { RecordedRequest } from "./request-log.js";
+import { KNOWN_STATES, type Store } from "./store.js";
+import type { EmulatorStats } from "./types.js";
 
 /** A path the client never uses. */
 export const ADMIN_PREFIX = "/_emulator";

@@ -18,7 +18,6 @@ Options:
   --host HOST           Address to listen on (default 127.0.0.1)
   --https               Serve HTTPS with a self-signed certificate (written as ca.pem)
   --executions N        Start with N running executions in the project (default 0)
-  --seed N              The old name of --executions (a count, not a random seed)
   --project-id ID       Project of the seeded executions (default ${DEFAULT_PROJECT_ID})
   --cancel-delay-ms N   CANCELING -> CANCELED after N ms (default 2000)
   --request-log-size N  Requests /_emulator/requests keeps, oldest forgotten first (default 10000)
@@ -50,7 +49,6 @@ async function main(): Promise<void> {
         host: { type: "string" },
         https: { type: "boolean" },
         executions: { type: "string" },
-        seed: { type: "string" },
         "project-id": { type: "string" },
         "cancel-delay-ms": { type: "string" },
         "request-log-size": { type: "string" },
@@ -71,10 +69,8 @@ async function main(): Promise<void> {
   }
   const port = integer("port", v.port, 8787, 0);
   if (port > 65535) fail(`--port expects 0..65535; got ${port}`);
-  if (v.executions !== undefined && v.seed !== undefined) fail("--seed is the old name of --executions; give one of them");
-  const executionsFlag = v.seed !== undefined ? "seed" : "executions";
-  const count = integer(executionsFlag, v.executions ?? v.seed, 0, 0);
-  if (count > 1000) fail(`--${executionsFlag} expects at most 1000; got ${count}`);
+  const count = integer("executions", v.executions, 0, 0);
+  if (count > 1000) fail(`--executions expects at most 1000; got ${count}`);
   const projectId = v["project-id"] ?? DEFAULT_PROJECT_ID;
 
   const emu = await startEmulator({

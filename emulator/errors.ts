@@ -2,7 +2,7 @@
 // Codes and statuses follow OCI's API error table (query-service-api.md §8.2); the body is the
 // `DefaultError` shape `{"code","message"}` with code 1..255 and message 1..1024 characters.
 
-import type { Answer } from "./routes.js";
+import type { Answer } from "./answer.js";
 
 export const WIRE_ERRORS = {
   InvalidParameter: { status: 400, message: "A parameter is invalid." },

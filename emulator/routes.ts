@@ -3,6 +3,7 @@
 // retry-token memory and the request log are the server's business, not theirs.
 
 import type { IncomingHttpHeaders } from "node:http";
+import type { Answer } from "./answer.js";
 import { WireError } from "./errors.js";
 import type { OperationName } from "./faults.js";
 import { isTerminal, KNOWN_STATES, type ExecutionRecord, type Store } from "./store.js";
@@ -15,13 +16,6 @@ export interface OperationRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: Buffer;
-}
-
-export interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  /** JSON text; absent for 202s and other empty answers. */
-  body?: string;
 }
 
 export type Handler = (req: OperationRequest, store: Store) => Answer;

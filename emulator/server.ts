@@ -16,93 +16,16 @@ import { ADMIN_PREFIX, adminAnswer } from "./admin-routes.js";
 import { selfSignedCertificate } from "./certificate.js";
 import { systemClock, type Clock } from "./clock.js";
 import { writeCredentialsFiles, type EmulatorCredentials, type WriteCredentialsOptions } from "./credentials.js";
-import { defaultCodeForStatus, errorBody, WireError, WIRE_ERRORS, wireErrorAnswer } from "./errors.js";
-import { describeFault, Faults, type EmulatorFaults, type FaultSpec, type MalformedKind, type OperationName } from "./faults.js";
-import { withRetryTokenMemory } from "./retry-tokens.js";
-import { HANDLERS, matchRoute, type Answer } from "./routes.js";
+import type { Answer } from "./answer.js";
+import { WireError, wireErrorAnswer } from "./errors.js";
+import { faultAnswer, malformedAnswer } from "./fault-answers.js";
+import { describeFault, Faults, type OperationName } from "./faults.js";
+import { RequestLog, MAX_LOGGED_BODY_CHARACTERS, type RecordedRequest } from "./request-log.js";
+import { RetryTokenMemory, withRetryTokenMemory } from "./retry-tokens.js";
+import { HANDLERS, matchRoute } from "./routes.js";
 import { KeyRegistry, MAX_CLOCK_SKEW_MS, verifyRequest } from "./signature.js";
-import { DEFAULT_PROJECT_ID, MAX_LOGGED_BODY_CHARACTERS, Store, type EmulatorStore, type RecordedRequest } from "./store.js";
-
-export interface StartEmulatorOptions {
-  /** @default 0 (any free port) */
-  port?: number;
-  /** @default "127.0.0.1" */
-  host?: string;
-  /** Serve HTTPS with a self-signed certificate for 127.0.0.1/localhost (its PEM is `emu.ca`). @default false */
-  https?: boolean;
-  /** More DNS names the certificate covers, for a client that reaches the emulator under another name (through a proxy). */
-  certificateHostNames?: string[];
-  /** Drives lifecycle steps, etags, signature dates, the retry-token memory and the rate limit. @default the wall clock */
-  clock?: Clock;
-  /** CANCELING -> CANCELED after this long. @default 2000 */
-  cancelDelayMs?: number;
-  /** Durations for executions made by CreateQueryExecution; `Infinity` = never moves on. */
-  lifecycle?: {
-    /** ACCEPTED -> IN_PROGRESS. @default 1000 */
-    acceptedMs?: number;
-    /** IN_PROGRESS -> SUCCEEDED. @default 30000 */
-    runningMs?: number;
-  };
-  /** Signature verification. "off" accepts unsigned requests (quick manual use only). @default "on" */
-  auth?: "on" | "off";
-  /** How far a signed date may be from the emulator clock. @default 300000 (OCI's 5 minutes) */
-  maxClockSkewMs?: number;
-  /** One line per request (method, path, status, operation, opc-request-id); never credentials. */
-  log?: (line: string) => void;
-  /**
-   * How many requests `requests()` and `GET /_emulator/requests` keep, the oldest forgotten
-   * first; bodies are kept up to 4096 characters. `stats()` counts every request regardless.
-   * `Infinity` keeps all (a long soak that reads the whole log). @default 10000
-   */
-  requestLogSize?: number;
-}
-
-export interface EmulatorStats {
-  requests: number;
-  byOperation: Record<string, number>;
-  byStatus: Record<string, number>;
-  /** Answers replayed from the retry-token memory. */
-  replays: number;
-  /** Requests a fault or the rate limit acted on. */
-  faulted: number;
-  /** Connections dropped by faults. */
-  droppedConnections: number;
-  executions: number;
-  effectiveCancels: number;
-  /** Retry tokens remembered and not yet expired. */
-  retryTokens: number;
-  activeFaults: number;
-}
-
-/** A running emulator. */
-export interface Emulator {
-  /** Base URL, e.g. `http://127.0.0.1:PORT`. */
-  readonly url: string;
-  readonly port: number;
-  /** PEM of the self-signed certificate when `https` is on. */
-  readonly ca?: string;
-  readonly clock: Clock;
-  /** The project used when none is given. */
-  readonly defaultProjectId: string;
-  readonly store: EmulatorStore;
-  readonly faults: EmulatorFaults;
-  /** The last `requestLogSize` requests (admin routes excluded), oldest first, optionally of one operation. */
-  requests(operation?: string): RecordedRequest[];
-  /** Cancel requests actually applied to this execution (202, not a retry-token replay). */
-  effectiveCancels(queryExecutionId: string): number;
-  stats(): EmulatorStats;
-  /** Accepts signatures of this keyId (`tenancy/user/fingerprint`, or `ST$<token>`) made with this key. */
-  registerKey(keyId: string, publicKeyPem: string): void;
-  /**
-   * Generates a key pair, registers it, and writes key.pem and an OCI config file in `dir`
-   * (default: a temp dir removed on close).
-   */
-  writeCredentials(dir?: string, options?: WriteCredentialsOptions): Promise<EmulatorCredentials>;
-  /** Forgets executions, retry tokens, the request log, cancel counts and faults; keeps registered keys. */
-  reset(): void;
-  /** Stops listening and ends every socket. */
-  close(): Promise<void>;
-}
+import { DEFAULT_PROJECT_ID, Store } from "./store.js";
+import type { Emulator, EmulatorStats, StartEmulatorOptions } from "./types.js";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -119,28 +42,14 @@ function redactHeaders(headers: http.IncomingHttpHeaders): Record<string, string
   return out;
 }
 
-/** A broken body for a success answer; the status and headers stay. */
-function malformedAnswer(answer: Answer, kind: MalformedKind): Answer & { contentType?: string } {
-  switch (kind) {
-    case "truncated-json": {
-      const text = answer.body ?? '{"lifecycleState":"CANCELING","id":"';
-      return { ...answer, body: text.slice(0, Math.max(1, Math.floor(text.length / 2))) };
-    }
-    case "html":
-      return { ...answer, body: "<html><head><title>Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>", contentType: "text/html" };
-    case "empty-body":
-      return { ...answer, body: "" };
-    case "wrong-shape":
-      return { ...answer, body: JSON.stringify(["not", "the", "expected", "shape"]) };
-  }
-}
-
 class EmulatorServer implements Emulator {
   readonly clock: Clock;
   readonly defaultProjectId = DEFAULT_PROJECT_ID;
   readonly store: Store;
   readonly faults: Faults;
   readonly ca?: string;
+  private readonly tokens: RetryTokenMemory;
+  private readonly log: RequestLog;
   private readonly keys = new KeyRegistry();
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
@@ -162,8 +71,9 @@ class EmulatorServer implements Emulator {
         runningMs: options.lifecycle?.runningMs ?? 30000,
         cancelDelayMs: options.cancelDelayMs ?? 2000,
       },
-      options.requestLogSize,
     );
+    this.tokens = new RetryTokenMemory(this.clock);
+    this.log = new RequestLog(options.requestLogSize);
     this.faults = new Faults(this.clock);
     const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
       this.handle(req, res).catch((e: unknown) => {
@@ -212,7 +122,7 @@ class EmulatorServer implements Emulator {
   }
 
   requests(operation?: string): RecordedRequest[] {
-    return this.store.requests(operation);
+    return this.log.requests(operation);
   }
 
   effectiveCancels(queryExecutionId: string): number {
@@ -222,13 +132,13 @@ class EmulatorServer implements Emulator {
   /** Counters only: as cheap with a million requests behind it as with one. */
   stats(): EmulatorStats {
     return {
-      ...this.store.requestCounts(),
+      ...this.log.requestCounts(),
       replays: this.counters.replays,
       faulted: this.counters.faulted,
       droppedConnections: this.counters.dropped,
       executions: this.store.count(),
       effectiveCancels: this.store.totalEffectiveCancels(),
-      retryTokens: this.store.tokenCount(),
+      retryTokens: this.tokens.count(),
       activeFaults: this.faults.count(),
     };
   }
@@ -246,6 +156,8 @@ class EmulatorServer implements Emulator {
 
   reset(): void {
     this.store.reset();
+    this.tokens.clear();
+    this.log.clear();
     this.faults.clear();
     this.counters.replays = this.counters.faulted = this.counters.dropped = 0;
   }
@@ -352,7 +264,7 @@ class EmulatorServer implements Emulator {
         }
         this.send(res, answer, opcRequestId);
       }
-      this.store.logRequest(entry);
+      this.log.record(entry);
       this.options.log?.(`${method} ${path} -> ${entry.status || "dropped"} ${entry.operation}${entry.code ? ` ${entry.code}` : ""}${entry.fault ? ` [${entry.fault}]` : ""}${entry.replayed ? " [replayed]" : ""} (${opcRequestId})`);
     };
 
@@ -388,12 +300,12 @@ class EmulatorServer implements Emulator {
         if (this.closed) return;
       }
       if (fault.beforeEffect === "drop-connection") return finish("drop");
-      if (fault.respond) return finish(this.faultAnswer(fault));
+      if (fault.respond) return finish(faultAnswer(fault));
     }
 
     const { operation, projectId, queryExecutionId } = route;
     const tokened = { operation, projectId, ...(queryExecutionId !== undefined ? { queryExecutionId } : {}), headers: req.headers, body };
-    const { answer, replayed } = withRetryTokenMemory(tokened, this.store, () => this.operate(tokened, req.headers, query, body));
+    const { answer, replayed } = withRetryTokenMemory(tokened, this.tokens, () => this.operate(tokened, req.headers, query, body));
     if (replayed) {
       this.counters.replays += 1;
       entry.replayed = true;
@@ -401,17 +313,6 @@ class EmulatorServer implements Emulator {
     if (fault?.afterEffect === "drop-connection") return finish("drop");
     if (fault?.malformed && answer.status < 300) return finish(malformedAnswer(answer, fault.malformed));
     return finish(answer);
-  }
-
-  private faultAnswer(fault: FaultSpec): Answer {
-    const r = fault.respond!;
-    const code = r.code ?? defaultCodeForStatus(r.status);
-    const known = (WIRE_ERRORS as Record<string, { message: string } | undefined>)[code];
-    const headers: Record<string, string> = { ...(r.headers ?? {}) };
-    if (r.retryAfter !== undefined) headers["retry-after"] = r.retryAfter;
-    if (r.status < 400) return { status: r.status, headers };
-    // The status is the fault's, whatever the table pairs the code with: faults may mismatch them.
-    return { status: r.status, headers, body: errorBody(code, r.message ?? known?.message ?? "Injected fault.") };
   }
 
   /** The operation itself: its handler over the store, a thrown WireError answered from the table. */
@@ -423,7 +324,6 @@ class EmulatorServer implements Emulator {
       throw e;
     }
   }
-
 }
 
 /** Starts an emulator and resolves once it listens. */

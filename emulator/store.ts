@@ -1,5 +1,6 @@
-// All of the emulator's state in one typed, resettable store: executions per project, the
-// retry-token memory, the request log and the count of effective cancels. Lifecycle steps are
+// The emulator's executions in one typed, resettable store: executions per project and the count
+// of effective cancels (the retry-token memory is in retry-tokens.ts, the request log in
+// request-log.ts). Lifecycle steps are
 // computed lazily from the clock whenever an execution is read, so nothing runs on a timer.
 
 import { createHash, randomBytes } from "node:crypto";
@@ -75,60 +76,6 @@ export interface EmulatorStore {
   list(projectId: string): ExecutionView[];
 }
 
-/** One request as the emulator saw and answered it. */
-export interface RecordedRequest {
-  /** The API operation, `Unknown` for an unmatched path. */
-  operation: string;
-  method: string;
-  /** The path as received (percent-encoded), without the query string. */
-  path: string;
-  /** Decoded query parameters. */
-  query: Record<string, string>;
-  /** Lower-case names; `authorization` is replaced by "[redacted]". */
-  headers: Record<string, string>;
-  /** The body as received, as text, cut after MAX_LOGGED_BODY_CHARACTERS (4096) characters. */
-  body: string;
-  /** The body's full size as received, in bytes. */
-  bodyBytes: number;
-  /** The status answered; 0 when the connection was dropped instead. */
-  status: number;
-  /** The emulator clock's time when the request arrived (epoch ms). */
-  time: number;
-  /** The `opc-request-id` answered (or that would have been, for a dropped connection). */
-  opcRequestId: string;
-  projectId?: string;
-  queryExecutionId?: string;
-  /** The wire error code, for error answers. */
-  code?: string;
-  /** True when the answer was a retry-token replay: nothing was applied. */
-  replayed?: boolean;
-  /** The injected fault that shaped the answer, e.g. `respond 503`, `drop-connection after effect`. */
-  fault?: string;
-}
-
-/** A remembered 2xx answer, keyed by opc-retry-token. */
-export interface RememberedAnswer {
-  fingerprint: string;
-  expiresAt: number;
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export const RETRY_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
-
-/** How many requests the log keeps by default; the oldest are forgotten first. */
-export const DEFAULT_REQUEST_LOG_SIZE = 10_000;
-/** How much of a request body the log keeps. */
-export const MAX_LOGGED_BODY_CHARACTERS = 4096;
-
-/** Counts over every request since the last reset, whether or not the log still holds it. */
-export interface RequestCounts {
-  requests: number;
-  byOperation: Record<string, number>;
-  byStatus: Record<string, number>;
-}
-
 /** @internal The stored record behind an ExecutionView. */
 export interface ExecutionRecord {
   projectId: string;
@@ -173,10 +120,6 @@ function checkRunFor(ms: number): number {
 
 export class Store implements EmulatorStore {
   private readonly projects = new Map<string, Map<string, ExecutionRecord>>();
-  // Insertion order is expiry order (one TTL for all), so expired tokens are always at the front.
-  private readonly tokens = new Map<string, RememberedAnswer>();
-  private readonly log: RequestLog;
-  private counts: RequestCounts = { requests: 0, byOperation: {}, byStatus: {} };
   private readonly cancels = new Map<string, number>();
   private cancelTotal = 0;
   private sequence = 0;
@@ -184,17 +127,11 @@ export class Store implements EmulatorStore {
   constructor(
     private readonly clock: Clock,
     readonly timings: LifecycleTimings,
-    requestLogSize = DEFAULT_REQUEST_LOG_SIZE,
-  ) {
-    this.log = new RequestLog(requestLogSize);
-  }
+  ) {}
 
-  /** Forgets everything: executions, retry tokens, the request log, its counts and cancel counts. */
+  /** Forgets everything: executions and cancel counts. */
   reset(): void {
     this.projects.clear();
-    this.tokens.clear();
-    this.log.clear();
-    this.counts = { requests: 0, byOperation: {}, byStatus: {} };
     this.cancels.clear();
     this.cancelTotal = 0;
     this.sequence = 0;
@@ -381,62 +318,7 @@ export class Store implements EmulatorStore {
     }
   }
 
-  // ---- retry tokens ------------------------------------------------------------------------
-
-  /** @internal The remembered answer for a token (expired ones are forgotten first). */
-  recall(token: string): RememberedAnswer | undefined {
-    const a = this.tokens.get(token);
-    if (a && a.expiresAt <= this.clock.now()) {
-      this.tokens.delete(token);
-      return undefined;
-    }
-    return a;
-  }
-
-  /** @internal Remembers a 2xx answer for 24 h of the clock. */
-  remember(token: string, answer: Omit<RememberedAnswer, "expiresAt">): void {
-    const now = this.clock.now();
-    this.forgetExpiredTokens(now);
-    this.tokens.delete(token); // re-inserted at the end, keeping expiry order
-    this.tokens.set(token, { ...answer, expiresAt: now + RETRY_TOKEN_TTL_MS });
-  }
-
-  /** @internal How many tokens are remembered and not expired. */
-  tokenCount(): number {
-    this.forgetExpiredTokens(this.clock.now());
-    return this.tokens.size;
-  }
-
-  /** Drops expired tokens from the front; stops at the first live one (later ones expire later). */
-  private forgetExpiredTokens(now: number): void {
-    for (const [t, a] of this.tokens) {
-      if (a.expiresAt > now) return;
-      this.tokens.delete(t);
-    }
-  }
-
-  // ---- request log and effective cancels ----------------------------------------------------
-
-  /** @internal Counts the request and keeps it in the log, its body cut to MAX_LOGGED_BODY_CHARACTERS. */
-  logRequest(entry: RecordedRequest): void {
-    const c = this.counts;
-    c.requests += 1;
-    c.byOperation[entry.operation] = (c.byOperation[entry.operation] ?? 0) + 1;
-    c.byStatus[String(entry.status)] = (c.byStatus[String(entry.status)] ?? 0) + 1;
-    const body = entry.body.length > MAX_LOGGED_BODY_CHARACTERS ? entry.body.slice(0, MAX_LOGGED_BODY_CHARACTERS) : entry.body;
-    this.log.push({ ...entry, body });
-  }
-
-  /** The requests the log still holds, oldest first, optionally of one operation (copies). */
-  requests(operation?: string): RecordedRequest[] {
-    const all = this.log.entries();
-    return (operation ? all.filter((r) => r.operation === operation) : all).map((r) => structuredClone(r));
-  }
-
-  /** @internal Counts over every request since the last reset (copies; as many entries as operations and statuses). */
-  requestCounts(): RequestCounts {
-    return { requests: this.counts.requests, byOperation: { ...this.counts.byOperation }, byStatus: { ...this.counts.byStatus } };
-  }
+  // ---- effective cancels ------------------------------------------------------------------------
 
   /** @internal */
   countCancel(id: string): void {
@@ -450,36 +332,5 @@ export class Store implements EmulatorStore {
 
   totalEffectiveCancels(): number {
     return this.cancelTotal;
-  }
-}
-
-/** A ring of the last `size` requests: memory stays bounded however long the emulator runs. */
-class RequestLog {
-  private ring: RecordedRequest[] = [];
-  private start = 0;
-
-  constructor(private readonly size: number) {
-    if (!(size === Infinity || (Number.isInteger(size) && size >= 0))) {
-      throw new TypeError(`Expected \`requestLogSize\` to be a whole number >= 0 or Infinity; got ${size}`);
-    }
-  }
-
-  push(entry: RecordedRequest): void {
-    if (this.size === 0) return;
-    if (this.ring.length < this.size) {
-      this.ring.push(entry);
-      return;
-    }
-    this.ring[this.start] = entry;
-    this.start = (this.start + 1) % this.ring.length;
-  }
-
-  entries(): RecordedRequest[] {
-    return [...this.ring.slice(this.start), ...this.ring.slice(0, this.start)];
-  }
-
-  clear(): void {
-    this.ring = [];
-    this.start = 0;
   }
 }

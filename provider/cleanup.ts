@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import type { QueryExecutionSummary } from "./client/types.js";
-import type { AuthKindSpelling } from "./connection.js";
+import type { ConnectionSettings } from "./connection-settings.js";
 import { listQueryExecutions } from "./list.js";
 import { QueryExecutionCancellation } from "./resource.js";
 
@@ -19,17 +19,12 @@ export interface CleanupFilter {
   maxResults?: number;
 }
 
-export interface QueryExecutionCleanupArgs {
+export interface QueryExecutionCleanupArgs extends ConnectionSettings {
   projectId: string;
   filter?: CleanupFilter;
   /** Passed to every cancellation. Default false. */
   waitForTerminalState?: boolean;
   waitTimeoutSeconds?: number;
-  endpoint?: string;
-  region?: string;
-  auth?: AuthKindSpelling;
-  configFile?: string;
-  profile?: string;
 }
 
 /** What a cleanup run cancels (or keeps): the active matches plus the cancelled ones that still match. */

@@ -4,12 +4,12 @@
 // config or the environment and is never returned, logged or put in state.
 
 import { createHash } from "node:crypto";
-import { AUTH_KINDS, type ApiKeyCredentials, type AuthKind, type QueryServiceClientOptions } from "./client/types.js";
+import type { ApiKeyCredentials, AuthKind, QueryServiceClientOptions } from "./client/types.js";
 import { profileRegion, resolveConfigFile, resolveProfile } from "./client/auth.js";
 import { ConfigurationError } from "./client/errors.js";
 import { LocalFileError, readLocalFile } from "./client/local-file.js";
 import { quoted } from "./client/validate.js";
-import type { CancellationInputs } from "./inputs.js";
+import { AUTH_KIND_EXPECTED, authKindOf, type ConnectionSettings } from "./connection-settings.js";
 
 /** Stack config keys read, as `@pulumi/oci` users already have them, plus our own endpoint keys. */
 export const STACK_CONFIG_KEYS = {
@@ -52,37 +52,6 @@ export function readStackConfig(get: (key: string) => string | undefined): Stack
   return config;
 }
 
-// The OCI CLI's spellings of the auth kinds (OCI_CLI_AUTH, `oci:auth`, and the `auth` input) map onto ours.
-const AUTH_ALIASES: Record<string, AuthKind> = {
-  api_key: "ApiKey",
-  apikey: "ApiKey",
-  security_token: "SecurityToken",
-  securitytoken: "SecurityToken",
-  instance_principal: "InstancePrincipal",
-  instanceprincipal: "InstancePrincipal",
-  resource_principal: "ResourcePrincipal",
-  resourceprincipal: "ResourcePrincipal",
-  oke_workload_identity: "OKEWorkloadIdentity",
-  okeworkloadidentity: "OKEWorkloadIdentity",
-};
-
-/** An auth kind as a user may write it: our names, or the OCI CLI's. */
-export type AuthKindSpelling =
-  | AuthKind
-  | "api_key"
-  | "security_token"
-  | "instance_principal"
-  | "resource_principal"
-  | "oke_workload_identity";
-
-/** What an auth setting may hold, for messages. */
-export const AUTH_KIND_EXPECTED = `one of ${AUTH_KINDS.join(", ")} (or the OCI CLI spellings api_key, security_token, instance_principal, resource_principal, oke_workload_identity)`;
-
-/** The auth kind a spelling means (any case; `-` or `_`), or undefined. */
-export function authKindOf(value: string): AuthKind | undefined {
-  return AUTH_ALIASES[value.trim().toLowerCase().replace(/-/g, "_")];
-}
-
 export function parseAuthKind(value: string, setting: string): AuthKind {
   const kind = authKindOf(value);
   if (!kind) throw new ConfigurationError(`${setting}: ${AUTH_KIND_EXPECTED} expected; got ${quoted(value)}`, setting);
@@ -105,7 +74,7 @@ function firstOf(...candidates: Array<[string | undefined, string]>): { value: s
  * secret's value. Each option's `names` entry says where it came from, so the client's errors do too.
  */
 export function resolveConnection(
-  inputs: Pick<CancellationInputs, "endpoint" | "region" | "configFile" | "profile"> & { auth?: AuthKindSpelling },
+  inputs: ConnectionSettings,
   stack: StackConfig,
   env: NodeJS.ProcessEnv,
   readFile: (path: string) => string = (path) => readLocalFile(path),

@@ -9,13 +9,9 @@ import {
   observe,
   waitForTerminal,
   WaitTimeoutError,
-  CANCEL_OUTCOMES,
   type CancelDeps,
-  type CancelOutcome,
-  type CancellationRecord,
 } from "./cancel.js";
 import { ConfigurationError } from "./client/errors.js";
-import { quoted } from "./client/validate.js";
 import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import type { QueryServiceClientOptions } from "./client/types.js";
@@ -29,9 +25,9 @@ import {
   isUnknown,
   type CancellationInputs,
 } from "./inputs.js";
-import { canonicalJson } from "./retry-token.js";
+import { inputsFromOutputs, recordFrom, same, toOutputs, type CancellationOutputs } from "./outputs.js";
 import { EngineWatch, engineAddress } from "./engine-watch.js";
-import { PACKAGE_NAME, PACKAGE_VERSION } from "./package-info.js";
+import { PACKAGE_NAME } from "./package-info.js";
 
 /**
  * Inside the dynamic-provider plugin (and only there: tests that load this module start no
@@ -49,97 +45,12 @@ function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Every output of the resource. Never undefined, never a Date: the engine can carry all of it. */
-export interface CancellationOutputs extends CancellationRecord {
-  projectId: string;
-  queryExecutionId: string;
-  ifMatch: string;
-  triggers: unknown[];
-  waitForTerminalState: boolean;
-  waitTimeoutSeconds: number;
-  onAlreadyTerminal: string;
-  onNotFound: string;
-  endpoint: string;
-  region: string;
-  auth: string;
-  configFile: string;
-  profile: string;
-  /** The version of this package that last wrote the outputs. */
-  providerVersion: string;
-}
-
 function validInputs(raw: Record<string, unknown>, step: string): CancellationInputs {
   const { inputs, failures } = normaliseInputs(raw);
   if (failures.length > 0) {
     throw new Error(`${step}: invalid inputs: ${failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
   }
   return inputs;
-}
-
-function toOutputs(inputs: CancellationInputs, record: CancellationRecord): CancellationOutputs {
-  return {
-    projectId: inputs.projectId,
-    queryExecutionId: inputs.queryExecutionId,
-    ifMatch: inputs.ifMatch ?? "",
-    triggers: inputs.triggers,
-    waitForTerminalState: inputs.waitForTerminalState,
-    waitTimeoutSeconds: inputs.waitTimeoutSeconds,
-    onAlreadyTerminal: inputs.onAlreadyTerminal,
-    onNotFound: inputs.onNotFound,
-    endpoint: inputs.endpoint ?? "",
-    region: inputs.region ?? "",
-    auth: inputs.auth ?? "",
-    configFile: inputs.configFile ?? "",
-    profile: inputs.profile ?? "",
-    outcome: record.outcome,
-    retryToken: record.retryToken,
-    etagAtCancel: record.etagAtCancel,
-    etag: record.etag,
-    lifecycleState: record.lifecycleState,
-    cancelRequestId: record.cancelRequestId,
-    timeCancelRequested: record.timeCancelRequested,
-    providerVersion: PACKAGE_VERSION,
-  };
-}
-
-/** The inputs an earlier create recorded, rebuilt from its outputs (read and diff get outputs only). */
-function inputsFromOutputs(olds: Record<string, unknown>): CancellationInputs {
-  const { retryToken: _effective, ...rest } = olds;
-  const { inputs } = normaliseInputs(pick(rest));
-  return inputs;
-}
-
-/** The record an earlier create wrote. A state without a known outcome is damaged: said, not guessed. */
-function recordFrom(olds: Record<string, unknown>): CancellationRecord {
-  const text = (k: string) => (typeof olds[k] === "string" ? (olds[k] as string) : "");
-  const outcome = olds.outcome;
-  if (!CANCEL_OUTCOMES.includes(outcome as CancelOutcome)) {
-    const got = typeof outcome === "string" ? quoted(outcome) : outcome === undefined ? "none" : typeof outcome;
-    throw new Error(
-      `The recorded state of the cancellation of query execution ${quoted(text("queryExecutionId"))} has outcome ${got}, ` +
-        `not one of ${CANCEL_OUTCOMES.join(", ")}: the state is damaged. Restore it (pulumi stack export / import), or ` +
-        `remove the resource from it (pulumi state delete <urn>) and run pulumi up, which looks before it cancels.`,
-    );
-  }
-  return {
-    outcome: outcome as CancelOutcome,
-    retryToken: text("retryToken"),
-    etagAtCancel: text("etagAtCancel"),
-    etag: text("etag"),
-    lifecycleState: text("lifecycleState"),
-    cancelRequestId: text("cancelRequestId"),
-    timeCancelRequested: text("timeCancelRequested"),
-  };
-}
-
-function pick(values: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).filter(([k]) => INPUT_KEYS.has(k)));
-}
-
-/** Optional strings are "" in outputs and absent in inputs; both mean "not set". */
-function same(a: unknown, b: unknown): boolean {
-  const norm = (v: unknown) => (v === undefined || v === null ? "" : v);
-  return canonicalJson(norm(a)) === canonicalJson(norm(b));
 }
 
 function describeError(e: unknown): string {
@@ -315,10 +226,25 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
   };
 }
 
-/** The instance the trampoline reaches, through routeCall. */
-export const implementation: Implementation = createImplementation();
+const PROVIDER_METHODS = ["configure", "check", "create", "read", "diff", "update"] as const;
 
-/** What PROVIDER_MODULE's handler returns (provider.ts): the trampoline, from the installed package. */
+/** The same methods, each call tracked by the engine watch so that none is cut short when it ends the plugin. */
+function tracked(inner: Implementation, watch: EngineWatch): Implementation {
+  const outer = { ...inner };
+  for (const method of PROVIDER_METHODS) {
+    const call = inner[method] as (...args: unknown[]) => Promise<unknown>;
+    outer[method] = ((...args: unknown[]) => watch.track(() => call(...args))) as never;
+  }
+  return outer;
+}
+
+/**
+ * The instance the plugin calls: PROVIDER_MODULE's handler returns it (provider.ts), and the
+ * serialized trampoline reaches it through routeCall.
+ */
+export const implementation: Implementation = engineWatch ? tracked(createImplementation(), engineWatch) : createImplementation();
+
+/** What the handler of an older PROVIDER_MODULE text returns, for state that still holds that text. */
 export { cancellationProvider } from "./provider.js";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -328,15 +254,11 @@ const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest =>
 /**
  * @internal Routes a call of the trampoline (provider.ts) by the shapes the plugin really sends:
  * configure({ config }), check(olds, news), create(inputs), read(id, props), diff(id, olds, news),
- * and update (id, olds, news) with its name appended. Earlier trampolines appended "diff" to
- * diff's arguments too: still accepted. Anything else is refused rather than guessed at: create,
- * the one call with a side effect, is never a fallback.
+ * and update (id, olds, news) with its name appended. Anything else is refused rather than
+ * guessed at: create, the one call with a side effect, is never a fallback. Only the serialized
+ * trampoline calls this: the state `new pulumi.dynamic.Resource(cancellationProvider, …)` writes.
  */
-export function routeCall(args: unknown[]): Promise<unknown> {
-  return engineWatch ? engineWatch.track(() => route(args)) : route(args);
-}
-
-async function route(args: unknown[]): Promise<unknown> {
+export async function routeCall(args: unknown[]): Promise<unknown> {
   const [first, second, third, name] = args;
   switch (args.length) {
     case 1:
@@ -351,9 +273,7 @@ async function route(args: unknown[]): Promise<unknown> {
       if (typeof first === "string" && isRecord(second) && isRecord(third)) return implementation.diff(first, second, third);
       break;
     case 4:
-      if ((name === "diff" || name === "update") && typeof first === "string" && isRecord(second) && isRecord(third)) {
-        return implementation[name](first, second, third);
-      }
+      if (name === "update" && typeof first === "string" && isRecord(second) && isRecord(third)) return implementation.update(first, second, third);
       break;
   }
   const shape = args.map((a) => (a === null ? "null" : Array.isArray(a) ? "array" : typeof a)).join(", ");

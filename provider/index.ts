@@ -5,7 +5,7 @@
 export { QueryExecutionCancellation, type QueryExecutionCancellationArgs } from "./resource.js";
 export { cancellationProvider } from "./provider.js";
 export type { CancelOutcome } from "./cancel.js";
-export type { CancellationOutputs } from "./implementation.js";
+export type { CancellationOutputs } from "./outputs.js";
 
 // Finding executions, and cleanup stacks
 export { listQueryExecutions, type ListQueryExecutionsArgs } from "./list.js";

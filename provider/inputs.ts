@@ -5,7 +5,7 @@
 import type { CheckFailure } from "@pulumi/pulumi/dynamic";
 import { endpointProblem } from "./client/endpoint.js";
 import type { AuthKind } from "./client/types.js";
-import { AUTH_KIND_EXPECTED, authKindOf } from "./connection.js";
+import { AUTH_KIND_EXPECTED, authKindOf, type ConnectionSettings } from "./connection-settings.js";
 import { CONTROL_CHARACTER, etagProblem, quoted, reasonOf, validateId, validateRetryToken } from "./client/validate.js";
 import { canonicalJson } from "./retry-token.js";
 
@@ -16,7 +16,7 @@ export type OnAlreadyTerminal = "succeed" | "fail";
 export type OnNotFound = "fail" | "succeed";
 
 /** The inputs after check: defaults filled, optional connection settings absent when unset. */
-export interface CancellationInputs {
+export interface CancellationInputs extends ConnectionSettings<AuthKind> {
   projectId: string;
   queryExecutionId: string;
   ifMatch?: string;
@@ -26,11 +26,6 @@ export interface CancellationInputs {
   waitTimeoutSeconds: number;
   onAlreadyTerminal: OnAlreadyTerminal;
   onNotFound: OnNotFound;
-  endpoint?: string;
-  region?: string;
-  auth?: AuthKind;
-  configFile?: string;
-  profile?: string;
 }
 
 /** Properties that pick *which* cancellation this is: a change means a new one. */

@@ -6,9 +6,10 @@ import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import { InvalidArgumentError } from "./client/errors.js";
 import type { ListQueryExecutionsFilters, QueryExecutionSummary, SortOrder } from "./client/types.js";
-import { readStackConfig, resolveConnection, type AuthKindSpelling, type StackConfig } from "./connection.js";
+import { readStackConfig, resolveConnection, type StackConfig } from "./connection.js";
+import type { ConnectionSettings } from "./connection-settings.js";
 
-export interface ListQueryExecutionsArgs {
+export interface ListQueryExecutionsArgs extends ConnectionSettings {
   projectId: string;
   /** Only executions in one of these states. Default: every state. */
   lifecycleStates?: string[];
@@ -20,11 +21,6 @@ export interface ListQueryExecutionsArgs {
   maxResults?: number;
   /** Default "DESC" (newest first) by timeCreated. */
   sortOrder?: SortOrder;
-  endpoint?: string;
-  region?: string;
-  auth?: AuthKindSpelling;
-  configFile?: string;
-  profile?: string;
 }
 
 function stackConfig(): StackConfig {

@@ -1,17 +1,14 @@
-// The dynamic provider object behind every resource's state (stored twice) that Pulumi runs on
-// refresh and destroy. It stays a trampoline: each method loads this package's installed
-// implementation by name at call time, so state stays small and old state runs new code.
+// What a resource's state says the dynamic-provider plugin should run. Pulumi stores it in every
+// resource's state (twice) and runs *that* text on refresh and destroy, so it must hold no logic:
+// it loads this package's installed implementation by name, and old state runs new code.
 //
-// Size: the serializer wraps every distinct function in ~190 bytes of boilerplate, so the five
-// methods whose argument shapes differ (configure, check, create, read, diff) share one forwarder
-// and the installed code routes the call (implementation.ts, `routeCall`). update takes the same
-// arguments as diff, so it passes its name as a fourth. Whatever these functions reference is
-// serialized too. BENCHMARKS.md lists the shapes measured (`npm run bench`).
-//
-// QueryExecutionCancellation itself stores smaller text still: PROVIDER_MODULE, a fixed module
-// whose handler returns this object from the installed package. The serialized trampoline is what
-// states written by earlier versions hold, and what `new pulumi.dynamic.Resource(cancellationProvider, …)`
-// stores: both keep working, since routeCall accepts every shape it ever sent.
+// QueryExecutionCancellation stores PROVIDER_MODULE, a fixed module whose handler returns the
+// implementation itself. `cancellationProvider` is for `new pulumi.dynamic.Resource(cancellationProvider, …)`,
+// which serializes it into state (as earlier versions of the class did): a trampoline whose
+// methods share one forwarder, since the serializer wraps each distinct function in boilerplate,
+// and the installed code routes each call by its arguments (implementation.ts, `routeCall`).
+// update takes the same arguments as diff, so it passes its name as a fourth. Whatever these
+// functions reference is serialized too. BENCHMARKS.md has the sizes (`npm run bench`).
 
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
@@ -41,9 +38,9 @@ export const cancellationProvider: dynamic.ResourceProvider = {
  * @internal The `__provider` text QueryExecutionCancellation stores in every resource's state (in
  * its inputs and its outputs). The dynamic-provider plugin loads it as a module and calls its
  * `handler()`, as it does with the text `pulumi.runtime.serializeFunction` writes; this one
- * returns `cancellationProvider` from the package installed beside the program, so refresh and
- * destroy run the installed code. It is fixed: upgrading the package never changes the state, and
- * 150 bytes instead of the 986 of the serialized trampoline.
+ * returns the implementation from the package installed beside the program, so refresh and
+ * destroy run the installed code, one call away. It is fixed: upgrading the package never changes
+ * the state.
  */
 export const PROVIDER_MODULE =
-  'exports.handler=()=>require("module").createRequire(process.cwd()+"/")("pulumi-oci-query-execution-cancellation/implementation").cancellationProvider;';
+  'exports.handler=()=>require("module").createRequire(process.cwd()+"/")("pulumi-oci-query-execution-cancellation/implementation").implementation;';

@@ -1,13 +1,16 @@
 // The resource users declare. Creating it cancels one query execution, exactly once.
 
 import * as pulumi from "@pulumi/pulumi";
-import type { AuthKindSpelling } from "./connection.js";
+import type { ConnectionSettings } from "./connection-settings.js";
 import type { CancelOutcome } from "./cancel.js";
 import { DEFAULTS, type OnAlreadyTerminal, type OnNotFound } from "./inputs.js";
 import { PROVIDER_MODULE } from "./provider.js";
 import { checkedTriggers, warnOfNonOcids } from "./resource-args.js";
 
-export interface QueryExecutionCancellationArgs {
+/** Each connection setting (connection-settings.ts, documented there) as a Pulumi input. */
+type ConnectionInputs = { [K in keyof ConnectionSettings]?: pulumi.Input<NonNullable<ConnectionSettings[K]>> };
+
+export interface QueryExecutionCancellationArgs extends ConnectionInputs {
   /** OCID of the Query Service project (1..255 characters). A change means a new cancellation. */
   projectId: pulumi.Input<string>;
   /** Id of the query execution to cancel (1..255 characters). A change means a new cancellation. */
@@ -35,16 +38,6 @@ export interface QueryExecutionCancellationArgs {
   onAlreadyTerminal?: pulumi.Input<OnAlreadyTerminal>;
   /** Default "fail": a missing execution is an error. "succeed" records it as NOT_FOUND. */
   onNotFound?: pulumi.Input<OnNotFound>;
-  /** Base URL of the Query Service; wins over `region`. Default: stack config, then environment. */
-  endpoint?: pulumi.Input<string>;
-  /** Region id or short code (`us-ashburn-1`, `iad`). Default: `oci:region`, then OCI_REGION. */
-  region?: pulumi.Input<string>;
-  /** Default "ApiKey" (or `oci:auth`, then OCI_CLI_AUTH). The OCI CLI's spellings (`api_key`, …) are accepted too. */
-  auth?: pulumi.Input<AuthKindSpelling>;
-  /** OCI config file. Default: OCI_CLI_CONFIG_FILE, then OCI_CONFIG_FILE, then ~/.oci/config. */
-  configFile?: pulumi.Input<string>;
-  /** Profile in the config file. Default: `oci:configFileProfile`, then OCI_CLI_PROFILE, then DEFAULT. */
-  profile?: pulumi.Input<string>;
 }
 
 /**
@@ -67,9 +60,9 @@ const LEFT_OUT: Record<Exclude<keyof QueryExecutionCancellationArgs, "projectId"
  * twice. Deleting the resource sends no request: a cancel cannot be undone.
  *
  * A dynamic resource of type `pulumi-nodejs:dynamic/oci-query-service:QueryExecutionCancellation`
- * run by `cancellationProvider`. It registers as `pulumi.dynamic.Resource` would, with one
+ * run by this package's implementation. It registers as `pulumi.dynamic.Resource` would, with one
  * difference: `__provider` is the fixed PROVIDER_MODULE text instead of the provider serialized
- * anew (150 bytes instead of 986, twice per resource, and the same in every version of this package).
+ * anew, so the state is smaller and the same in every version of this package (BENCHMARKS.md).
  * Being a CustomResource of its own also makes the SDK record the caller's line as its source position.
  */
 export class QueryExecutionCancellation extends pulumi.CustomResource {
@@ -127,10 +120,12 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
       opts,
     );
     warnOfNonOcids(name, { projectId: args.projectId, queryExecutionId: args.queryExecutionId });
-    // The SDK makes an Output property only for the keys a resource registers, and each costs about
-    // 1 ms per resource in a TypeScript program (its promises capture source-mapped stacks:
-    // BENCHMARKS.md). So an input left out is not registered; its property is made on first use,
-    // resolving with the resource to what the provider records for it.
+    // Inputs the program left out are not registered, because every registered key costs the SDK
+    // an Output built eagerly (BENCHMARKS.md has the price). Their properties are defined here
+    // instead and built on first access: each resolves when the resource does (it hangs off
+    // `outcome`), to what the provider records for a left-out input (LEFT_OUT). A reader must know:
+    // they are own, enumerable getters, not fields; a program that never reads one pays nothing;
+    // and a new optional input must be added to LEFT_OUT, which its type enforces.
     for (const [key, recorded] of Object.entries(LEFT_OUT)) {
       if (key in args) continue;
       let output: pulumi.Output<unknown> | undefined;

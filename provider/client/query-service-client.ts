@@ -1,20 +1,15 @@
 // provider/client/ answers one question: how does one call to the Query Service go out and come
 // back safely, signed, retried, bounded and failed clearly? It knows nothing of Pulumi.
 // This file is the client: get, list and cancel query executions, each request signed, sent
-// with got, retried by the pure rules in retry.ts and failed as a QueryServiceError.
+// by the transport (transport.ts: one attempt with got), retried by the pure rules in retry.ts
+// and failed as a QueryServiceError.
 
 import { randomUUID } from "node:crypto";
-import http from "node:http";
-import https from "node:https";
-import type { IncomingHttpHeaders } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import tls from "node:tls";
-import got from "got";
-import { PACKAGE_NAME, PACKAGE_VERSION } from "../package-info.js";
+import { FOREIGN_ANSWER_STEP, malformed, readExecution, requestIdOf, tooManyPages, unexpectedSuccess, type Answer } from "./answer.js";
 import { checkAuthSettings, loadAuthProvider, type AuthSettings } from "./auth.js";
 import { API_VERSION_SEGMENT, resolveEndpoint } from "./endpoint.js";
 import { ConfigurationError, type QueryServiceError } from "./errors.js";
-import { httpsAgentFor } from "./proxy-agent.js";
 import {
   headerValue,
   meaningFor,
@@ -29,16 +24,15 @@ import {
 import { DEFAULT_MAX_LIST_PAGES, PageTrail } from "./page-trail.js";
 import { nextDelayMs, parseRetryAfter, resolveRetryPolicy, stopReason } from "./retry.js";
 import { RetryAfterGate } from "./retry-after-gate.js";
-import { foreignExecutionProblem, isOfProject, parseExecution } from "./read-execution.js";
-import { SERVICE_TEXT_LIMITS, serviceText } from "./service-text.js";
+import { foreignExecutionProblem, isOfProject } from "./read-execution.js";
 import { RequestSigner } from "./signer.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, Transport } from "./transport.js";
 import type {
   CancelQueryExecutionOptions,
   CancelQueryExecutionResult,
   ClientLogLine,
   GetQueryExecutionResult,
   ListQueryExecutionsFilters,
-  QueryExecution,
   QueryExecutionSummary,
   QueryServiceClientOptions,
   RetryPolicy,
@@ -63,28 +57,6 @@ interface Call {
   signal?: AbortSignal;
 }
 
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: string;
-  opcRequestId: string;
-  ctx: CallContext;
-}
-
-/** What one attempt ended in: an answer (read to its end or stopped at the size cap), or no answer. */
-type AttemptResult =
-  | { response: { statusCode: number; headers: IncomingHttpHeaders; body: string } }
-  /** The body went past maxResponseBytes: reading stopped there, and the rest was never received. */
-  | { tooLarge: { statusCode: number; headers: IncomingHttpHeaders } }
-  | { error: { name: string; code: string; message: string; timeout: boolean } };
-
-/**
- * What one answer may hold. The largest page the API gives (1000 executions) comes to about 1 MB
- * at 1 KB an item, so 16 MiB leaves room for items sixteen times that size while a broken or
- * hostile service can make the client hold no more than this per request.
- */
-export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
-
 /** Signs, sends and retries requests to one Query Service endpoint. Knows nothing of Pulumi. */
 export class QueryServiceClient {
   /** The base URL requests go to, without a trailing slash. */
@@ -93,13 +65,12 @@ export class QueryServiceClient {
   private readonly attemptTimeoutMs: number;
   private readonly maxResponseBytes: number;
   private readonly authSettings: AuthSettings;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
-  private readonly userAgent: string;
+  private readonly transport: Transport;
   private readonly logger?: (line: ClientLogLine) => void;
   private readonly random: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly now: () => number;
+  private readonly wallClock: () => number;
   private readonly gate?: RetryAfterGate;
   private signer?: Promise<RequestSigner>;
   private readonly maxListPages: number;
@@ -118,19 +89,18 @@ export class QueryServiceClient {
     if (!Number.isInteger(this.maxResponseBytes) || this.maxResponseBytes < 1) {
       throw new ConfigurationError(`maxResponseBytes: a whole number of bytes >= 1 expected; got ${options.maxResponseBytes}`, "maxResponseBytes");
     }
-    this.httpAgent = new http.Agent({ keepAlive: true });
-    // Plain http goes only to loopback, which never goes through a proxy: only https can.
-    this.httpsAgent = httpsAgentFor({
+    this.transport = new Transport({
       endpoint: this.endpoint,
-      ca: trustedCertificates(options.ca),
-      env: options.proxyEnv ?? process.env,
-      connectTimeoutMs: this.attemptTimeoutMs,
+      ca: options.ca,
+      proxyEnv: options.proxyEnv ?? process.env,
+      attemptTimeoutMs: this.attemptTimeoutMs,
+      maxResponseBytes: this.maxResponseBytes,
     });
-    this.userAgent = userAgent();
     this.logger = options.logger;
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms, signal) => delay(ms, undefined, { signal }));
     this.now = options.now ?? (() => performance.now());
+    this.wallClock = options.wallClock ?? Date.now;
     if (options.retryAfterGate) this.gate = new RetryAfterGate(this.now, this.sleep);
     this.maxListPages = options.maxListPages ?? DEFAULT_MAX_LIST_PAGES;
     if (!Number.isInteger(this.maxListPages) || this.maxListPages < 1) {
@@ -202,8 +172,7 @@ export class QueryServiceClient {
 
   /** Closes the kept-alive connections. The client can still be used; it opens new ones. */
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.transport.close();
   }
 
   private async *pages(path: string, projectId: string, query: ListQuery, signal: AbortSignal | undefined): AsyncGenerator<QueryExecutionSummary> {
@@ -256,10 +225,10 @@ export class QueryServiceClient {
         method: call.method,
         url,
         body: call.body,
-        headers: { accept: "application/json", "user-agent": this.userAgent, "opc-request-id": clientRequestId, ...call.headers },
+        headers: { accept: "application/json", "user-agent": this.transport.userAgent, "opc-request-id": clientRequestId, ...call.headers },
       });
       const attemptStarted = this.now();
-      const result = await this.attempt(url, call, headers);
+      const result = await this.transport.attempt(url, { method: call.method, headers, body: call.body, signal: call.signal });
       const line = { event: "attempt", operation: call.operation, method: call.method, path: call.path, attempt, clientRequestId } as const;
       const durationMs = Math.round(this.now() - attemptStarted);
 
@@ -299,7 +268,7 @@ export class QueryServiceClient {
       }
       const timing = {
         attempt,
-        retryAfterMs: parseRetryAfter(headerValue("response" in result ? result.response.headers : {}, "retry-after"), Date.now()),
+        retryAfterMs: parseRetryAfter(headerValue("response" in result ? result.response.headers : {}, "retry-after"), this.wallClock()),
         elapsedMs: this.now() - started,
         policy: this.policy,
       };
@@ -320,65 +289,6 @@ export class QueryServiceClient {
       } catch (e) {
         throw call.signal?.aborted ? call.signal.reason : e;
       }
-    }
-  }
-
-  private async attempt(url: string, call: Call, headers: Record<string, string>): Promise<AttemptResult> {
-    // A stream rather than got's buffered promise: the body is counted as it arrives, so reading
-    // stops at maxResponseBytes whatever the service sends (got has no limit of its own).
-    let response: { statusCode: number; headers: IncomingHttpHeaders } | undefined;
-    try {
-      const stream = got.stream(url, {
-        method: call.method,
-        headers,
-        body: call.method === "POST" ? (call.body ?? "") : undefined,
-        // The signature covers host and path: a redirect cannot be followed with it.
-        followRedirect: false,
-        http2: false,
-        throwHttpErrors: false,
-        retry: { limit: 0 },
-        timeout: { request: this.attemptTimeoutMs },
-        agent: { http: this.httpAgent, https: this.httpsAgent },
-        signal: call.signal,
-      });
-      let tooLarge = false;
-      const stopReading = () => {
-        tooLarge = true;
-        stream.destroy();
-      };
-      stream.once("response", (r: { statusCode: number; headers: IncomingHttpHeaders }) => {
-        response = { statusCode: r.statusCode, headers: r.headers };
-        if (Number(r.headers["content-length"]) > this.maxResponseBytes) stopReading(); // not a byte of it is read
-      });
-      const chunks: Buffer[] = [];
-      let size = 0;
-      try {
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          size += chunk.length;
-          if (size > this.maxResponseBytes) {
-            stopReading();
-            break;
-          }
-          chunks.push(chunk);
-        }
-      } catch (e) {
-        if (!tooLarge) throw e; // destroying the stream ends the loop with a premature-close error
-      }
-      if (tooLarge && response) return { tooLarge: response };
-      if (!response) throw Object.assign(new Error("the connection ended before an answer"), { code: "ECONNRESET" });
-      return { response: { ...response, body: Buffer.concat(chunks).toString("utf8") } };
-    } catch (e) {
-      // Only plain facts leave this block: got's error object holds the signed request headers.
-      const err = e as { name?: string; code?: string; message?: string };
-      const name = String(err.name ?? "Error");
-      return {
-        error: {
-          name,
-          code: String(err.code ?? "NetworkError"),
-          message: String(err.message ?? "").split("\n")[0]?.slice(0, 300) ?? "",
-          timeout: name === "TimeoutError",
-        },
-      };
     }
   }
 
@@ -416,70 +326,6 @@ function listQueryString(q: ListQuery, page: string | undefined): string {
   return `?${parts.join("&")}`;
 }
 
-function readExecution(answer: Answer, value: unknown, what: string): QueryExecution {
-  const read = parseExecution(value, what);
-  if ("problem" in read) throw malformed(answer, read.problem);
-  return read.execution;
-}
-
-/** The answer's opc-request-id, bounded and redacted: it goes into errors, logs and state. */
-function requestIdOf(headers: IncomingHttpHeaders): string {
-  return serviceText(headerValue(headers, "opc-request-id") ?? "", SERVICE_TEXT_LIMITS.opcRequestId);
-}
-
-function malformed(answer: Answer, message: string, nextStep?: string): QueryServiceError {
-  return toError(answer.ctx, { status: answer.status, code: "MalformedResponse", serviceMessage: message, opcRequestId: answer.opcRequestId, kind: "Malformed", nextStep });
-}
-
-/** The listing reached maxListPages and the service still sends opc-next-page. */
-function tooManyPages(answer: Answer, maxPages: number): QueryServiceError {
-  return toError(answer.ctx, {
-    status: answer.status,
-    code: "TooManyPages",
-    serviceMessage: `the listing read ${maxPages} pages (maxListPages) and the service still sends opc-next-page; stopped there`,
-    opcRequestId: answer.opcRequestId,
-    kind: "Malformed",
-    nextStep:
-      `Most likely endpoint is not the Query Service (it never stops paging): check it. If the project really holds that many executions, ` +
-      `narrow the listing (lifecycleState, name), or raise limit (up to 1000 a page) or maxListPages.`,
-  });
-}
-
-const FOREIGN_ANSWER_STEP =
-  "The answer is about another execution, so nothing was decided on it: check that endpoint points at the Query Service itself, not at a cache or proxy that mixes up answers, then run again.";
-
-/**
- * A 2xx other than the documented one (say a proxy's 200 text/html page): not the service's
- * answer, so not a success. For a cancel this means nothing is recorded and the next run looks at
- * the execution again before it sends anything (with the same retry token, so at most once).
- */
-function unexpectedSuccess(call: Call, status: number, headers: IncomingHttpHeaders, opcRequestId: string): Failure {
-  const type = headerValue(headers, "content-type");
-  return {
-    status,
-    code: "UnexpectedStatus",
-    serviceMessage: `${call.operation} answers ${call.success}; got ${status}${type ? ` with ${serviceText(type, 100)}` : ""}`,
-    opcRequestId,
-    kind: "Malformed",
-    nextStep:
-      call.method === "POST"
-        ? "The answer is not the Query Service's: check that endpoint points at the Query Service and not at a proxy or login page. The cancel was not recorded; the next run looks at the execution again before sending anything."
-        : undefined,
-  };
-}
-
 function describeStatus(f: Failure): string {
   return f.status === undefined ? f.code : `${f.status} ${f.code}`;
-}
-
-function trustedCertificates(ca: string | string[] | undefined): string[] | undefined {
-  if (ca === undefined) return undefined;
-  // `ca` replaces Node's trust store, so the defaults are passed along with the extra ones.
-  const defaults = typeof tls.getCACertificates === "function" ? tls.getCACertificates("default") : [...tls.rootCertificates];
-  return [...defaults, ...(Array.isArray(ca) ? ca : [ca])];
-}
-
-/** `<package>/<version> (Node.js v24…; linux)`. */
-function userAgent(): string {
-  return `${PACKAGE_NAME}/${PACKAGE_VERSION} (Node.js ${process.version}; ${process.platform})`;
 }

@@ -50,7 +50,7 @@ export interface NextDelayInput {
  * number. A Retry-After below baseDelayMs counts as baseDelayMs: `Retry-After: 0.001` would
  * otherwise make a call of tens of thousands of attempts. Waiting exactly what the service asked makes every throttled caller come back at once
  * and be refused again; growing the wait with the attempt number leaves the service's capacity
- * unused (measured in BENCHMARKS.md: 0.87x the oci-common baseline before, see there after).
+ * unused (BENCHMARKS.md compares the two against oci-common's).
  * The wait is clipped to the budget left; a Retry-After the budget cannot cover stops the loop,
  * since coming back earlier would only be refused again. An attempt that starts before the
  * budget ends still runs to its own timeout.

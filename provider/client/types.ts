@@ -224,4 +224,6 @@ export interface QueryServiceClientOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Pinned for tests: a monotonic clock in ms, for the retry budget. @default performance.now */
   now?: () => number;
+  /** Pinned for tests: the wall clock in epoch ms, against which a Retry-After date is read. @default Date.now */
+  wallClock?: () => number;
 }

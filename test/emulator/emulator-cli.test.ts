@@ -127,13 +127,21 @@ describe("oci-query-service-emulator CLI", () => {
     }
   });
 
-  test("still takes --seed N as the old name of --executions N", async () => {
-    const cli = startCli(["--port", "0", "--seed", "1"]);
+  test("takes --executions N, and refuses --seed (a name never released) instead of starting", async () => {
+    const cli = startCli(["--port", "0", "--executions", "1"]);
     try {
       await waitFor(cli.output, "Press Ctrl-C to stop.");
       expect(cli.output()).toMatch(/1 running execution\(s\):\n\s{4}ocid1\.queryexecution\./);
     } finally {
       cli.child.kill("SIGKILL");
+    }
+    const seed = startCli(["--port", "0", "--seed", "1"]);
+    try {
+      const ended = await Promise.race([seed.exited, waitFor(seed.output, "Press Ctrl-C to stop.").then(() => "started")]);
+      expect(ended).toBe(2);
+      expect(seed.output()).toContain("--seed");
+    } finally {
+      seed.child.kill("SIGKILL");
     }
   });
 
@@ -155,7 +163,8 @@ describe("oci-query-service-emulator CLI", () => {
   test("--help prints the options and exits 0; an unknown flag exits 2", async () => {
     const help = startCli(["--help"]);
     expect(await help.exited).toBe(0);
-    expect(help.output()).toMatch(/--executions N[\s\S]*--seed N\s+The old name of --executions \(a count, not a random seed\)[\s\S]*--credentials-dir DIR[\s\S]*OCI_CONFIG_FILE=DIR\/config stays valid across restarts[\s\S]*--no-auth/);
+    expect(help.output()).toMatch(/--executions N[\s\S]*--credentials-dir DIR[\s\S]*OCI_CONFIG_FILE=DIR\/config stays valid across restarts[\s\S]*--no-auth/);
+    expect(help.output()).not.toContain("--seed");
     const bad = startCli(["--bogus"]);
     expect(await bad.exited).toBe(2);
     expect(bad.output()).toMatch(/Unknown option '--bogus'/);

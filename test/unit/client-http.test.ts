@@ -352,6 +352,15 @@ describe("retries", () => {
     expect(sleeps[0]).toBeLessThanOrEqual(9000);
   });
 
+  test("reads an HTTP-date Retry-After against the wall clock it is given", async () => {
+    const wallNow = Date.UTC(2031, 0, 2, 3, 4, 5);
+    replies.push(serviceError(503, "ServiceUnavailable", "busy", { "retry-after": new Date(wallNow + 6000).toUTCString() }), execution());
+    const { client, sleeps } = setUp({ wallClock: () => wallNow });
+    await client.getQueryExecution(PROJECT, EXEC);
+    // 6 s asked, plus half as much again (random pinned at 0.5).
+    expect(sleeps).toEqual([9000]);
+  });
+
   test("stops when Retry-After asks for more than the budget left", async () => {
     replies.push(serviceError(503, "ServiceUnavailable", "busy", { "retry-after": "600" }));
     const { client, sleeps, lines } = setUp({ retry: { totalBudgetMs: 10000 } });

@@ -30,6 +30,12 @@ describe("serialized provider", () => {
     expect(PROVIDER_MODULE).toContain('"pulumi-oci-query-execution-cancellation/implementation"');
   });
 
+  test("the class's fixed module hands the plugin the installed implementation itself, not a trampoline to it", () => {
+    // Loaded as the plugin loads it (Node's own require, not jest's), so both share one module cache.
+    const installed = requireFromString('module.exports=require("module").createRequire(process.cwd()+"/")("pulumi-oci-query-execution-cancellation/implementation");');
+    expect(requireFromString(PROVIDER_MODULE).handler()).toBe(installed.implementation);
+  });
+
   test.each([
     ["the class's fixed module", async () => PROVIDER_MODULE],
     ["the serialized trampoline", serialized],
