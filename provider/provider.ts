@@ -17,9 +17,12 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
  * from the program's directory (the plugin's working directory), which also finds the package
  * by its own name when the program lives inside this package's folder, as the examples do.
  */
+// It must require() inside its body: the engine runs this function's serialized text, not this module.
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
 function forward(...args: unknown[]): Promise<any> {
   return require("module").createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation").routeCall(args);
 }
+/* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
 
 /**
  * The `pulumi.dynamic.ResourceProvider` behind `QueryExecutionCancellation`. It has no `delete`:

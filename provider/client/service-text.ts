@@ -41,6 +41,7 @@ export function serviceText(value: string, limit: number): string {
     .replace(SIGNATURE_HEADER, `Signature ${REDACTED}`)
     .replace(SIGNATURE_PARAMETER, (_all, name: string, joint: string) => `${name}${joint}${REDACTED}`)
     .replace(LONG_BASE64, (run) => (looksRandom(run) ? REDACTED : run))
+    // eslint-disable-next-line no-control-regex -- control characters are what is replaced
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ");
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }

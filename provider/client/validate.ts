@@ -4,6 +4,7 @@ import { InvalidArgumentError } from "./errors.js";
 import type { ListQueryExecutionsFilters, SortBy, SortOrder } from "./types.js";
 
 // C0 controls, DEL and C1 controls: they end up in a URL or a header and change its meaning.
+// eslint-disable-next-line no-control-regex -- control characters are what is matched
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 const RETRY_TOKEN = /^[A-Za-z0-9._-]{1,64}$/;
 const SORT_BY: readonly SortBy[] = ["timeCreated", "displayName"];
