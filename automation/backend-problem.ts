@@ -3,7 +3,8 @@
 // S3 error once per cancellation in flight, as if each had failed.
 
 /** The engine's and the cloud SDKs' words for a backend it could not read or write. */
-const BACKEND_FAILURE = /failed to save snapshot|An IO error occurred while writing|operation error S3:|dial tcp [^:]+:\d+|connection refused|no such host|request send failed/;
+const BACKEND_FAILURE =
+  /failed to save snapshot|An IO error occurred while writing|operation error S3:|dial tcp [^:]+:\d+|connection refused|no such host|request send failed/;
 // The most telling part of the SDK's error: the network reason, else the S3 operation and status.
 const REASON = /dial tcp [^ ]+: [a-z: ]*[a-z]|no such host|operation error S3: \w+[^,]*, https response error StatusCode: \d+/;
 

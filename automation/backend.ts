@@ -26,13 +26,17 @@ function defaultBackendFolder(home: string): string {
  */
 export function resolveBackend(flag: string | undefined, env: NodeJS.ProcessEnv, home: string, cwd: string): Backend {
   const [url, source] =
-    flag !== undefined ? [flag, "--backend-url" as const]
-    : env.PULUMI_BACKEND_URL ? [env.PULUMI_BACKEND_URL, "PULUMI_BACKEND_URL" as const]
-    // metadata=skip: no .attrs files beside the checkpoint, which a kill mid-write can leave empty
-    // and the CLI then cannot load ("failed to load checkpoint: EOF"; README "If pulumi up was interrupted").
-    : [`file://${defaultBackendFolder(home)}?metadata=skip`, "default" as const];
+    flag !== undefined
+      ? [flag, "--backend-url" as const]
+      : env.PULUMI_BACKEND_URL
+        ? [env.PULUMI_BACKEND_URL, "PULUMI_BACKEND_URL" as const]
+        : // metadata=skip: no .attrs files beside the checkpoint, which a kill mid-write can leave empty
+          // and the CLI then cannot load ("failed to load checkpoint: EOF"; README "If pulumi up was interrupted").
+          [`file://${defaultBackendFolder(home)}?metadata=skip`, "default" as const];
   if (!/^[a-z][a-z0-9+.-]*:\/\/./i.test(url)) {
-    throw new RangeError(`${source}: a backend URL such as file:///var/lib/oci-query-cleanup, s3://bucket/prefix or https://api.pulumi.com expected; got ${JSON.stringify(url)}`);
+    throw new RangeError(
+      `${source}: a backend URL such as file:///var/lib/oci-query-cleanup, s3://bucket/prefix or https://api.pulumi.com expected; got ${JSON.stringify(url)}`,
+    );
   }
   const folder = fileFolder(url, home, cwd);
   const absolute = folder === undefined ? url : `file://${folder}${url.includes("?") ? url.slice(url.indexOf("?")) : ""}`;

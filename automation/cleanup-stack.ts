@@ -1,7 +1,15 @@
 // One project's cleanup stack, driven by Pulumi's Automation API: an inline program around
 // QueryExecutionCleanup, run by the `pulumi` CLI on PATH against the chosen backend.
 
-import { ConcurrentUpdateError, LocalWorkspace, StackAlreadyExistsError, type EngineEvent, type OpMap, type PulumiCommand, type Stack } from "@pulumi/pulumi/automation";
+import {
+  ConcurrentUpdateError,
+  LocalWorkspace,
+  StackAlreadyExistsError,
+  type EngineEvent,
+  type OpMap,
+  type PulumiCommand,
+  type Stack,
+} from "@pulumi/pulumi/automation";
 import { rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -70,24 +78,25 @@ export class CleanupStack {
       const cleanup = new QueryExecutionCleanup("cleanup", args, seen.plan);
       return { queryExecutionIds: cleanup.queryExecutionIds };
     };
-    const createOrSelect = () => LocalWorkspace.createOrSelectStack(
-      { stackName: settings.stackName, projectName: PULUMI_PROJECT, program },
-      {
-        workDir: settings.workDir,
-        pulumiCommand: settings.pulumi,
-        projectSettings: {
-          name: PULUMI_PROJECT,
-          runtime: "nodejs",
-          main: settings.programDir,
-          description: "Cleanup stacks of oci-query-cleanup: one per Query Service project",
+    const createOrSelect = () =>
+      LocalWorkspace.createOrSelectStack(
+        { stackName: settings.stackName, projectName: PULUMI_PROJECT, program },
+        {
+          workDir: settings.workDir,
+          pulumiCommand: settings.pulumi,
+          projectSettings: {
+            name: PULUMI_PROJECT,
+            runtime: "nodejs",
+            main: settings.programDir,
+            description: "Cleanup stacks of oci-query-cleanup: one per Query Service project",
+          },
+          envVars: {
+            PULUMI_BACKEND_URL: settings.backend.url,
+            // A scheduled job has no one to read "a new version is available".
+            PULUMI_SKIP_UPDATE_CHECK: process.env.PULUMI_SKIP_UPDATE_CHECK ?? "true",
+          },
         },
-        envVars: {
-          PULUMI_BACKEND_URL: settings.backend.url,
-          // A scheduled job has no one to read "a new version is available".
-          PULUMI_SKIP_UPDATE_CHECK: process.env.PULUMI_SKIP_UPDATE_CHECK ?? "true",
-        },
-      },
-    );
+      );
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
@@ -97,7 +106,9 @@ export class CleanupStack {
         // ("currently locked"), and the later create finds it made ("already exists"). Selecting it
         // again, a moment later, succeeds; so does any other lock wait.
         if (!(e instanceof ConcurrentUpdateError || e instanceof StackAlreadyExistsError)) throw e;
-        const delay = settings.stop?.aborted ? undefined : nextLockWaitMs({ attempt, elapsedMs: Date.now() - started, budgetMs: settings.lockWaitMs, random: Math.random });
+        const delay = settings.stop?.aborted
+          ? undefined
+          : nextLockWaitMs({ attempt, elapsedMs: Date.now() - started, budgetMs: settings.lockWaitMs, random: Math.random });
         if (delay === undefined) throw e;
         settings.log(`  stack ${settings.stackName} is being created or updated by another run: selecting it again in ${(delay / 1000).toFixed(1)} s`);
         await sleep(delay, undefined, { signal: settings.stop });
@@ -145,7 +156,9 @@ export class CleanupStack {
       const waited = Date.now() - started;
       const delay = stop?.aborted ? undefined : nextLockWaitMs({ attempt, elapsedMs: waited, budgetMs: lockWaitMs, random: Math.random });
       if (delay === undefined) return { collector: outcome.collector, error: this.lockedMessage(outcome.locked, waited) };
-      log(`  stack ${stackName} is locked by another update${holders(outcome.locked)}: trying again in ${(delay / 1000).toFixed(1)} s (waited ${Math.round(waited / 1000)} s of ${Math.round(lockWaitMs / 1000)} s)`);
+      log(
+        `  stack ${stackName} is locked by another update${holders(outcome.locked)}: trying again in ${(delay / 1000).toFixed(1)} s (waited ${Math.round(waited / 1000)} s of ${Math.round(lockWaitMs / 1000)} s)`,
+      );
       try {
         await sleep(delay, undefined, { signal: stop });
       } catch {
@@ -194,7 +207,9 @@ export class CleanupStack {
     const fresh = await this.attempt(kind);
     if (!("locked" in fresh) || !locksAreStale(fresh.locked, here())) return fresh;
     const how = backend.folder ? "removing its lock file" : "pulumi cancel";
-    log(`  stack ${stackName} was left locked by a run on this machine that no longer runs (${describeLocks(fresh.locked)}): unlocking it (${how}) and going on`);
+    log(
+      `  stack ${stackName} was left locked by a run on this machine that no longer runs (${describeLocks(fresh.locked)}): unlocking it (${how}) and going on`,
+    );
     try {
       if (backend.folder) for (const lock of fresh.locked) for (const file of [lock.where!, `${lock.where!}.attrs`]) rmSync(file, { force: true });
       else await this.stack.cancel();
@@ -236,7 +251,9 @@ export class CleanupStack {
     const engine = collector.errors();
     const stepErrors = [...collector.steps().values()].flatMap((s) => (s.error ? [s.error] : []));
     // A file backend's failures (a full disk) say what they are; an object store's are network words.
-    const unreachable = this.settings.backend.folder ? undefined : describeBackendFailure([...engine, ...stepErrors, cliError(e, this.settings.backend)].join("\n"), this.settings.backend.shown);
+    const unreachable = this.settings.backend.folder
+      ? undefined
+      : describeBackendFailure([...engine, ...stepErrors, cliError(e, this.settings.backend)].join("\n"), this.settings.backend.shown);
     if (unreachable) return unreachable;
     // Failed cancellations, and nothing else, are reported with their executions.
     if (engine.length === 0 && [...collector.steps().values()].some((s) => s.error)) return undefined;
@@ -261,7 +278,11 @@ export class CleanupStack {
  */
 export function cliError(e: unknown, backend: Backend): string {
   const text = String((e as { commandResult?: { stderr?: string } }).commandResult?.stderr || (e as Error)?.message || e);
-  const lines = text.split(backend.url).join(backend.shown).split("\n").map((l) => l.trim());
+  const lines = text
+    .split(backend.url)
+    .join(backend.shown)
+    .split("\n")
+    .map((l) => l.trim());
   return lines.filter((l) => l.startsWith("error:")).join(" ") || lines.filter(Boolean).pop() || "the Pulumi CLI failed";
 }
 

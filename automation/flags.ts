@@ -152,9 +152,11 @@ export function parseFlags(argv: string[]): Command {
   if (v.max !== undefined) options.filter.maxResults = countFlag("--max", v.max);
   if (v["backend-url"] !== undefined) options.backendUrl = nonEmpty("--backend-url", v["backend-url"]);
   if (v.stack !== undefined) {
-    if (projectIds.length > 1) throw new UsageError("--stack: only with a single --project-id (each project keeps its own stack); leave it out to derive one per project");
+    if (projectIds.length > 1)
+      throw new UsageError("--stack: only with a single --project-id (each project keeps its own stack); leave it out to derive one per project");
     const stack = qualifiedStackName(v.stack);
-    if (!stack) throw new UsageError(`--stack: a name of letters, digits, ".", "_" and "-" (at most 100), optionally ORG/NAME, expected; got ${JSON.stringify(v.stack)}`);
+    if (!stack)
+      throw new UsageError(`--stack: a name of letters, digits, ".", "_" and "-" (at most 100), optionally ORG/NAME, expected; got ${JSON.stringify(v.stack)}`);
     options.stack = stack;
   }
   if (v.every !== undefined) {

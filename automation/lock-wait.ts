@@ -23,7 +23,13 @@ export const DEFAULT_LOCK_WAIT_MS = 120_000;
  * stop: the budget is spent. Each delay is random between the floor and min(cap, base * 2^(attempt-1)),
  * clipped to the budget left.
  */
-export function nextLockWaitMs(input: { attempt: number; elapsedMs: number; budgetMs: number; random: () => number; policy?: LockWaitPolicy }): number | undefined {
+export function nextLockWaitMs(input: {
+  attempt: number;
+  elapsedMs: number;
+  budgetMs: number;
+  random: () => number;
+  policy?: LockWaitPolicy;
+}): number | undefined {
   const { attempt, elapsedMs, budgetMs, random, policy = LOCK_WAIT_POLICY } = input;
   const left = budgetMs - elapsedMs;
   if (left <= 0) return undefined;

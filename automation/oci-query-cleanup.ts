@@ -60,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
   const projectIds = projectsOfShard(options.projectIds, options.shard);
   if (options.shard) {
     const { index, count } = options.shard;
-    log(`${NAME}: shard ${index}/${count}: ${projectIds.length} of the ${options.projectIds.length} projects${projectIds.length > 0 ? `: ${projectIds.join(", ")}` : " (the other shards have them)"}`);
+    log(
+      `${NAME}: shard ${index}/${count}: ${projectIds.length} of the ${options.projectIds.length} projects${projectIds.length > 0 ? `: ${projectIds.join(", ")}` : " (the other shards have them)"}`,
+    );
   }
   const workDir = mkdtempSync(join(tmpdir(), `${NAME}-`));
   const stacks = new Map<string, CleanupStack>();

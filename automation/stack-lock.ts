@@ -32,7 +32,9 @@ export function readLocks(backendFolder: string, stackName: string): StackLock[]
     try {
       const lock = JSON.parse(readFileSync(join(dir, f), "utf8")) as Partial<StackLock>;
       const where = join(dir, f);
-      return [{ pid: Number(lock.pid), hostname: String(lock.hostname ?? ""), username: String(lock.username ?? ""), timestamp: String(lock.timestamp ?? ""), where }];
+      return [
+        { pid: Number(lock.pid), hostname: String(lock.hostname ?? ""), username: String(lock.username ?? ""), timestamp: String(lock.timestamp ?? ""), where },
+      ];
     } catch {
       return []; // being written or removed right now: not provably stale
     }

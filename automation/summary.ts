@@ -120,7 +120,10 @@ function urnType(urn: string): string {
 
 /** The engine prefixes a provider's error with its own words and repeats it; keep the provider's. */
 function conciseError(message: string): string {
-  const lines = message.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = message
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const text = lines.join(" ");
   return text.replace(/^error:\s*/, "").replace(/\s+/g, " ");
 }

@@ -89,10 +89,20 @@ async function step(demo: Demo, stack: Stack, operation: Operation, title: strin
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const byOperation = new Map<string, number>();
   for (const r of emu.requests().slice(seen)) byOperation.set(r.operation, (byOperation.get(r.operation) ?? 0) + 1);
-  const engine = Object.entries(changes ?? {}).map(([op, n]) => `${op} ${n}`).join(", ");
+  const engine = Object.entries(changes ?? {})
+    .map(([op, n]) => `${op} ${n}`)
+    .join(", ");
   const service = [...byOperation].map(([op, n]) => `${n} ${op}`).join(", ");
   line(`     ${error ? "FAILED" : "ok"} in ${seconds} s; the engine: ${engine || "nothing"}; the service saw: ${service || "no requests"}`);
-  if (error) line(`     ${error.trim().split("\n").filter((l) => /error|failed/i.test(l)).slice(-8).join("\n     ")}`);
+  if (error)
+    line(
+      `     ${error
+        .trim()
+        .split("\n")
+        .filter((l) => /error|failed/i.test(l))
+        .slice(-8)
+        .join("\n     ")}`,
+    );
   return error === undefined;
 }
 
@@ -183,14 +193,18 @@ async function main(): Promise<void> {
     for (const [id, name] of names) {
       const r = demo.recorded.get(id);
       const now = emu.store.get(emu.defaultProjectId, id)?.lifecycleState ?? "?";
-      line(`   ${name.padEnd(14)}${(r?.stack ?? "-").padEnd(13)}${(r?.outcome ?? "-").padEnd(18)}${(r?.found ?? "-").padEnd(13)}${now.padEnd(13)}${emu.effectiveCancels(id)}`);
+      line(
+        `   ${name.padEnd(14)}${(r?.stack ?? "-").padEnd(13)}${(r?.outcome ?? "-").padEnd(18)}${(r?.found ?? "-").padEnd(13)}${now.padEnd(13)}${emu.effectiveCancels(id)}`,
+      );
     }
     const duplicates = seeded.filter((id) => emu.effectiveCancels(id) > 1).length;
     const cancelled = seeded.filter((id) => emu.effectiveCancels(id) === 1).length;
     line();
-    line(`Summary: ${cancelled}/${seeded.length} executions cancelled exactly once, ${duplicates} cancelled twice, ` +
-      `${emu.requests("CancelQueryExecution").length} cancel POSTs, ${emu.requests().length} requests in all, ` +
-      `${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    line(
+      `Summary: ${cancelled}/${seeded.length} executions cancelled exactly once, ${duplicates} cancelled twice, ` +
+        `${emu.requests("CancelQueryExecution").length} cancel POSTs, ${emu.requests().length} requests in all, ` +
+        `${((Date.now() - started) / 1000).toFixed(1)} s.`,
+    );
     if (!quick || !cleanup || duplicates > 0 || cancelled !== seeded.length) process.exitCode ||= 1;
   } finally {
     await emu.close();

@@ -106,11 +106,14 @@ function seed(store: Store, input: unknown): Answer {
   const invalid = (message: string) => bad("InvalidParameter", message);
   if (typeof input !== "object" || input === null || Array.isArray(input)) return invalid("The seed must be a JSON object.");
   const { projectId, count = 1, lifecycleState = "IN_PROGRESS", name, runForMs } = input as Record<string, unknown>;
-  if (projectId !== undefined && (typeof projectId !== "string" || !projectId || projectId.length > 255)) return invalid("projectId must be 1..255 characters.");
+  if (projectId !== undefined && (typeof projectId !== "string" || !projectId || projectId.length > 255))
+    return invalid("projectId must be 1..255 characters.");
   if (typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > 1000) return invalid("count must be an integer 1..1000.");
-  if (typeof lifecycleState !== "string" || !(KNOWN_STATES as readonly string[]).includes(lifecycleState)) return invalid(`lifecycleState must be one of ${KNOWN_STATES.join(", ")}.`);
+  if (typeof lifecycleState !== "string" || !(KNOWN_STATES as readonly string[]).includes(lifecycleState))
+    return invalid(`lifecycleState must be one of ${KNOWN_STATES.join(", ")}.`);
   if (name !== undefined && (typeof name !== "string" || !name || name.length > 255)) return invalid("name must be 1..255 characters.");
-  if (runForMs !== undefined && (typeof runForMs !== "number" || runForMs < 0)) return invalid("runForMs must be a number >= 0 (omit it to run until cancelled).");
+  if (runForMs !== undefined && (typeof runForMs !== "number" || runForMs < 0))
+    return invalid("runForMs must be a number >= 0 (omit it to run until cancelled).");
   const items = [];
   for (let i = 0; i < count; i++) {
     const { projectId: p, id } = store.addExecution({

@@ -112,7 +112,9 @@ async function main(): Promise<void> {
     await writeFile(caFile, emu.ca);
   }
   const { configFile, profile } = creds;
-  process.stdout.write(banner({ url: emu.url, auth: !v["no-auth"], configFile, profile, credentialsDir: dir, projectId, executions, caFile, env: process.env }));
+  process.stdout.write(
+    banner({ url: emu.url, auth: !v["no-auth"], configFile, profile, credentialsDir: dir, projectId, executions, caFile, env: process.env }),
+  );
 }
 
 main().catch((e: unknown) => {

@@ -111,11 +111,7 @@ export interface KeyToRegister {
  * Writes (or with `reuse`, reads back) one profile of credentials in `dir` and returns them.
  * The caller registers `keyId` -> `publicKeyPem` with the emulator.
  */
-export async function writeCredentialsFiles(
-  dir: string | undefined,
-  options: WriteCredentialsOptions,
-  nowMs: number,
-): Promise<EmulatorCredentials> {
+export async function writeCredentialsFiles(dir: string | undefined, options: WriteCredentialsOptions, nowMs: number): Promise<EmulatorCredentials> {
   const profile = options.profile ?? "DEFAULT";
   if (!/^[A-Za-z0-9_.-]+$/.test(profile)) throw new TypeError(`Expected \`profile\` to be letters, digits, _ . or -; got ${JSON.stringify(profile)}`);
   const region = options.region ?? "us-ashburn-1";
@@ -137,9 +133,7 @@ export async function writeCredentialsFiles(
   const { privateKey, publicKey } = await generateKeyPairAsync("rsa", {
     modulusLength: 2048,
     publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: passphrase
-      ? { type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase }
-      : { type: "pkcs8", format: "pem" },
+    privateKeyEncoding: passphrase ? { type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase } : { type: "pkcs8", format: "pem" },
   });
   const fingerprint = keyFingerprint(publicKey);
   const tenancy = fakeOcid("tenancy");
@@ -185,11 +179,7 @@ export async function writeCredentialsFiles(
   });
 }
 
-async function readBack(
-  entries: Map<string, string> | undefined,
-  profile: string,
-  configFile: string,
-): Promise<EmulatorCredentials | undefined> {
+async function readBack(entries: Map<string, string> | undefined, profile: string, configFile: string): Promise<EmulatorCredentials | undefined> {
   const keyFile = entries?.get("key_file");
   const tenancy = entries?.get("tenancy");
   if (!entries || !keyFile || !tenancy || !existsSync(keyFile)) return undefined;

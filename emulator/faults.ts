@@ -146,7 +146,8 @@ export function validateFault(input: unknown): FaultSpec {
     spec.respond = r;
   }
   if (delayMs !== undefined) {
-    if (typeof delayMs !== "number" || !(delayMs >= 0 && delayMs <= MAX_DELAY_MS)) fail("delayMs", `a number of milliseconds from 0 to ${MAX_DELAY_MS} (about 24.8 days)`, delayMs);
+    if (typeof delayMs !== "number" || !(delayMs >= 0 && delayMs <= MAX_DELAY_MS))
+      fail("delayMs", `a number of milliseconds from 0 to ${MAX_DELAY_MS} (about 24.8 days)`, delayMs);
     spec.delayMs = delayMs;
   }
   if (afterEffect !== undefined) {
@@ -190,10 +191,12 @@ function isHeaderValue(value: string): boolean {
 export function validateRateLimit(input: unknown): RateLimitSpec {
   if (!isObject(input)) fail("rateLimit", "an object", input);
   const { requestsPerSecond, retryAfterSeconds, burst } = input;
-  if (typeof requestsPerSecond !== "number" || !(requestsPerSecond > 0) || !Number.isFinite(requestsPerSecond)) fail("requestsPerSecond", "a finite number > 0", requestsPerSecond);
+  if (typeof requestsPerSecond !== "number" || !(requestsPerSecond > 0) || !Number.isFinite(requestsPerSecond))
+    fail("requestsPerSecond", "a finite number > 0", requestsPerSecond);
   const spec: RateLimitSpec = { requestsPerSecond };
   if (retryAfterSeconds !== undefined) {
-    if (typeof retryAfterSeconds !== "number" || !Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0) fail("retryAfterSeconds", "an integer >= 0", retryAfterSeconds);
+    if (typeof retryAfterSeconds !== "number" || !Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0)
+      fail("retryAfterSeconds", "an integer >= 0", retryAfterSeconds);
     spec.retryAfterSeconds = retryAfterSeconds;
   }
   if (burst !== undefined) {
@@ -234,7 +237,11 @@ export class Faults implements EmulatorFaults {
       return;
     }
     const v = validateRateLimit(spec);
-    const full = { requestsPerSecond: v.requestsPerSecond, retryAfterSeconds: v.retryAfterSeconds ?? 1, burst: v.burst ?? Math.max(1, Math.floor(v.requestsPerSecond)) };
+    const full = {
+      requestsPerSecond: v.requestsPerSecond,
+      retryAfterSeconds: v.retryAfterSeconds ?? 1,
+      burst: v.burst ?? Math.max(1, Math.floor(v.requestsPerSecond)),
+    };
     this.bucket = { spec: full, tokens: full.burst, at: this.clock.now() };
   }
 

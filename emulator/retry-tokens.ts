@@ -37,7 +37,10 @@ export function withRetryTokenMemory(req: TokenedRequest, memory: RetryTokenMemo
       return { answer, replayed: false };
     }
     const headers = { ...remembered.headers };
-    return { answer: remembered.body === "" ? { status: remembered.status, headers } : { status: remembered.status, headers, body: remembered.body }, replayed: true };
+    return {
+      answer: remembered.body === "" ? { status: remembered.status, headers } : { status: remembered.status, headers, body: remembered.body },
+      replayed: true,
+    };
   }
   const answer = run();
   if (answer.status >= 200 && answer.status < 300) {

@@ -43,9 +43,7 @@ export function matchRoute(method: string, rawPath: string): RouteMatch {
   const byMethod = (table: Record<string, OperationName>, queryExecutionId?: string): RouteMatch => {
     const operation = table[method.toUpperCase()];
     if (!operation) return { kind: "method-not-allowed", allow: Object.keys(table) };
-    return queryExecutionId === undefined
-      ? { kind: "operation", operation, projectId }
-      : { kind: "operation", operation, projectId, queryExecutionId };
+    return queryExecutionId === undefined ? { kind: "operation", operation, projectId } : { kind: "operation", operation, projectId, queryExecutionId };
   };
   if (seg.length === 5) return byMethod({ GET: "ListQueryExecutions", POST: "CreateQueryExecution" });
   const id = seg[5];
@@ -75,7 +73,10 @@ function findExecution(req: OperationRequest, store: Store): ExecutionRecord {
   checkPathIds(req);
   const rec = store.record(req.projectId, req.queryExecutionId!);
   if (!rec) {
-    throw new WireError("NotAuthorizedOrNotFound", `Query execution ${req.queryExecutionId} was not found in project ${req.projectId}, or you are not authorized to see it.`);
+    throw new WireError(
+      "NotAuthorizedOrNotFound",
+      `Query execution ${req.queryExecutionId} was not found in project ${req.projectId}, or you are not authorized to see it.`,
+    );
   }
   return rec;
 }

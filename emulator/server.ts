@@ -64,14 +64,11 @@ class EmulatorServer implements Emulator {
     tls: { key: string; cert: string } | undefined,
   ) {
     this.clock = options.clock ?? systemClock;
-    this.store = new Store(
-      this.clock,
-      {
-        acceptedMs: options.lifecycle?.acceptedMs ?? 1000,
-        runningMs: options.lifecycle?.runningMs ?? 30000,
-        cancelDelayMs: options.cancelDelayMs ?? 2000,
-      },
-    );
+    this.store = new Store(this.clock, {
+      acceptedMs: options.lifecycle?.acceptedMs ?? 1000,
+      runningMs: options.lifecycle?.runningMs ?? 30000,
+      cancelDelayMs: options.cancelDelayMs ?? 2000,
+    });
     this.tokens = new RetryTokenMemory(this.clock);
     this.log = new RequestLog(options.requestLogSize);
     this.faults = new Faults(this.clock);
@@ -265,7 +262,9 @@ class EmulatorServer implements Emulator {
         this.send(res, answer, opcRequestId);
       }
       this.log.record(entry);
-      this.options.log?.(`${method} ${path} -> ${entry.status || "dropped"} ${entry.operation}${entry.code ? ` ${entry.code}` : ""}${entry.fault ? ` [${entry.fault}]` : ""}${entry.replayed ? " [replayed]" : ""} (${opcRequestId})`);
+      this.options.log?.(
+        `${method} ${path} -> ${entry.status || "dropped"} ${entry.operation}${entry.code ? ` ${entry.code}` : ""}${entry.fault ? ` [${entry.fault}]` : ""}${entry.replayed ? " [replayed]" : ""} (${opcRequestId})`,
+      );
     };
 
     if (body === undefined) return finish(wireErrorAnswer("PayloadTooLarge", `The request body is larger than ${MAX_BODY_BYTES} bytes.`));
@@ -316,7 +315,12 @@ class EmulatorServer implements Emulator {
   }
 
   /** The operation itself: its handler over the store, a thrown WireError answered from the table. */
-  private operate(route: { operation: OperationName; projectId: string; queryExecutionId?: string }, headers: http.IncomingHttpHeaders, query: URLSearchParams, body: Buffer): Answer {
+  private operate(
+    route: { operation: OperationName; projectId: string; queryExecutionId?: string },
+    headers: http.IncomingHttpHeaders,
+    query: URLSearchParams,
+    body: Buffer,
+  ): Answer {
     try {
       return HANDLERS[route.operation]({ ...route, query, headers, body }, this.store);
     } catch (e) {

@@ -120,7 +120,9 @@ export function verifyRequest(req: SignedRequest, keys: KeyRegistry, nowMs: numb
     good = false;
   }
   if (!good) {
-    return fail("The signature does not verify with the registered public key of this keyId (wrong key, or the signed request-target, host or headers differ from what was received).");
+    return fail(
+      "The signature does not verify with the registered public key of this keyId (wrong key, or the signed request-target, host or headers differ from what was received).",
+    );
   }
   return { ok: true, keyId: params.keyId };
 }

@@ -304,8 +304,7 @@ export class Store implements EmulatorStore {
   }
 
   private nextStep(rec: ExecutionRecord): { state: ExecutionState; at: number } | undefined {
-    const after = (ms: number, state: ExecutionState) =>
-      Number.isFinite(ms) ? { state, at: rec.stateSince + ms } : undefined;
+    const after = (ms: number, state: ExecutionState) => (Number.isFinite(ms) ? { state, at: rec.stateSince + ms } : undefined);
     switch (rec.state) {
       case "ACCEPTED":
         return after(this.timings.acceptedMs, "IN_PROGRESS");

@@ -211,11 +211,7 @@ export function pollDelayMs(poll: number): number {
  * Polls until the execution is terminal or `waitTimeoutSeconds` pass, logging the state and the
  * time elapsed after every poll. A timeout throws `WaitTimeoutError` carrying the latest record.
  */
-export async function waitForTerminal(
-  deps: CancelDeps,
-  inputs: CancellationInputs,
-  record: CancellationRecord,
-): Promise<CancellationRecord> {
+export async function waitForTerminal(deps: CancelDeps, inputs: CancellationInputs, record: CancellationRecord): Promise<CancellationRecord> {
   const started = deps.now();
   const deadline = started + inputs.waitTimeoutSeconds * 1000;
   let current = record;
@@ -243,10 +239,7 @@ export async function waitForTerminal(
 }
 
 /** Refresh: the latest etag and state; a purged execution stays recorded as NOT_FOUND. */
-export async function observe(
-  deps: CancelDeps,
-  inputs: CancellationInputs,
-): Promise<{ etag: string; lifecycleState: string }> {
+export async function observe(deps: CancelDeps, inputs: CancellationInputs): Promise<{ etag: string; lifecycleState: string }> {
   const seen = await look(deps, inputs);
   if (seen instanceof QueryServiceError) return { etag: "", lifecycleState: "NOT_FOUND" };
   return { etag: seen.etag, lifecycleState: seen.execution.lifecycleState };

@@ -89,11 +89,7 @@ export class QueryExecutionCleanup extends pulumi.ComponentResource {
     const ids = [...new Set([...plan.toCancel, ...plan.alreadyCancelled].map((e) => e.id))].sort();
     this.cancellations = {};
     for (const id of ids) {
-      this.cancellations[id] = new QueryExecutionCancellation(
-        cancellationName(name, id),
-        { ...settings, queryExecutionId: id },
-        { parent: this },
-      );
+      this.cancellations[id] = new QueryExecutionCancellation(cancellationName(name, id), { ...settings, queryExecutionId: id }, { parent: this });
     }
     this.queryExecutionIds = pulumi.output(ids);
     this.registerOutputs({ queryExecutionIds: ids });

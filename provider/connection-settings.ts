@@ -39,13 +39,7 @@ const AUTH_ALIASES: Record<string, AuthKind> = {
 };
 
 /** An auth kind as a user may write it: our names, or the OCI CLI's. */
-export type AuthKindSpelling =
-  | AuthKind
-  | "api_key"
-  | "security_token"
-  | "instance_principal"
-  | "resource_principal"
-  | "oke_workload_identity";
+export type AuthKindSpelling = AuthKind | "api_key" | "security_token" | "instance_principal" | "resource_principal" | "oke_workload_identity";
 
 /** What an auth setting may hold, for messages. */
 export const AUTH_KIND_EXPECTED = `one of ${AUTH_KINDS.join(", ")} (or the OCI CLI spellings api_key, security_token, instance_principal, resource_principal, oke_workload_identity)`;

@@ -81,7 +81,10 @@ export function resolveConnection(
 ): QueryServiceClientOptions {
   const names: NonNullable<QueryServiceClientOptions["names"]> = {};
   const options: QueryServiceClientOptions = { names };
-  const take = <K extends "endpoint" | "region" | "endpointTemplate" | "configFile" | "profile">(key: K, found: { value: string; name: string } | undefined) => {
+  const take = <K extends "endpoint" | "region" | "endpointTemplate" | "configFile" | "profile">(
+    key: K,
+    found: { value: string; name: string } | undefined,
+  ) => {
     if (!found) return;
     options[key] = found.value;
     names[key] = found.name;

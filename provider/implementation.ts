@@ -3,28 +3,13 @@
 // Knows no HTTP status codes: it speaks to the service through cancel.ts and the client.
 
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import {
-  cancelExecution,
-  hasDrifted,
-  observe,
-  waitForTerminal,
-  WaitTimeoutError,
-  type CancelDeps,
-} from "./cancel.js";
+import { cancelExecution, hasDrifted, observe, waitForTerminal, WaitTimeoutError, type CancelDeps } from "./cancel.js";
 import { ConfigurationError } from "./client/errors.js";
 import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
 import type { QueryServiceClientOptions } from "./client/types.js";
 import { connectionKey, readStackConfig, resolveConnection, type StackConfig } from "./connection.js";
-import {
-  containsUnknown,
-  normaliseInputs,
-  INPUT_KEYS,
-  REPLACE_KEYS,
-  UPDATE_KEYS,
-  isUnknown,
-  type CancellationInputs,
-} from "./inputs.js";
+import { containsUnknown, normaliseInputs, INPUT_KEYS, REPLACE_KEYS, UPDATE_KEYS, isUnknown, type CancellationInputs } from "./inputs.js";
 import { inputsFromOutputs, recordFrom, same, toOutputs, type CancellationOutputs } from "./outputs.js";
 import { EngineWatch, engineAddress } from "./engine-watch.js";
 import { PACKAGE_NAME } from "./package-info.js";
@@ -201,11 +186,7 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
           record = await waitForTerminal(deps, inputs, record);
         } catch (e) {
           if (e instanceof WaitTimeoutError) throw initFailure(e.message, id, toOutputs(inputs, e.record));
-          throw initFailure(
-            `The cancel was accepted, but waiting for a terminal state failed: ${describeError(e)}`,
-            id,
-            toOutputs(inputs, record),
-          );
+          throw initFailure(`The cancel was accepted, but waiting for a terminal state failed: ${describeError(e)}`, id, toOutputs(inputs, record));
         }
       }
       return { id, outs: toOutputs(inputs, record) };
@@ -248,8 +229,7 @@ export const implementation: Implementation = engineWatch ? tracked(createImplem
 export { cancellationProvider } from "./provider.js";
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest =>
-  isRecord(v) && isRecord(v.config) && typeof v.config.get === "function";
+const isConfigureRequest = (v: unknown): v is dynamic.ConfigureRequest => isRecord(v) && isRecord(v.config) && typeof v.config.get === "function";
 
 /**
  * @internal Routes a call of the trampoline (provider.ts) by the shapes the plugin really sends:

@@ -9,22 +9,9 @@ export type { CancellationOutputs } from "./outputs.js";
 
 // Finding executions, and cleanup stacks
 export { listQueryExecutions, type ListQueryExecutionsArgs } from "./list.js";
-export {
-  QueryExecutionCleanup,
-  planCleanup,
-  type QueryExecutionCleanupArgs,
-  type CleanupFilter,
-  type CleanupPlan,
-} from "./cleanup.js";
+export { QueryExecutionCleanup, planCleanup, type QueryExecutionCleanupArgs, type CleanupFilter, type CleanupPlan } from "./cleanup.js";
 
 // The Query Service client
 export { QueryServiceClient } from "./client/query-service-client.js";
 export { QueryServiceError, ConfigurationError, InvalidArgumentError, type QueryServiceErrorKind } from "./client/errors.js";
-export type {
-  AuthKind,
-  LifecycleState,
-  QueryExecution,
-  QueryExecutionSummary,
-  QueryServiceClientOptions,
-  ListQueryExecutionsFilters,
-} from "./client/types.js";
+export type { AuthKind, LifecycleState, QueryExecution, QueryExecutionSummary, QueryServiceClientOptions, ListQueryExecutionsFilters } from "./client/types.js";

@@ -248,15 +248,7 @@ export function normaliseInputs(raw: Record<string, unknown>): {
 }
 
 // The resource registers its outputs as undefined inputs; tolerate them if an engine sends them.
-const OUTPUT_ONLY_KEYS = new Set<string>([
-  "etagAtCancel",
-  "etag",
-  "lifecycleState",
-  "outcome",
-  "cancelRequestId",
-  "timeCancelRequested",
-  "providerVersion",
-]);
+const OUTPUT_ONLY_KEYS = new Set<string>(["etagAtCancel", "etag", "lifecycleState", "outcome", "cancelRequestId", "timeCancelRequested", "providerVersion"]);
 /** Every input of the resource: the ids, what replaces, and what updates in place. */
 export const INPUT_KEYS: ReadonlySet<string> = new Set<string>(["projectId", "queryExecutionId", ...REPLACE_KEYS, ...UPDATE_KEYS]);
 

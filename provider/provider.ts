@@ -20,7 +20,9 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 // It must require() inside its body: the engine runs this function's serialized text, not this module.
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
 function forward(...args: unknown[]): Promise<any> {
-  return require("module").createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation").routeCall(args);
+  return require("module")
+    .createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation")
+    .routeCall(args);
 }
 /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-require-imports */
 

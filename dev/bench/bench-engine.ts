@@ -179,7 +179,18 @@ export class EngineBench {
     mkdirSync(path.join(ROOT, ".bench-tmp"), { recursive: true }); // absent on a fresh clone
     this.workDir = mkdtempSync(path.join(ROOT, ".bench-tmp", "engine-"));
     const env = pulumiEnv(cli, { home: path.join(this.workDir, "home"), backendDir: path.join(this.workDir, "backend"), passphrase: "" });
-    this.results = { pulumiVersion: cli.version, defaultParallel: engineDefaultParallel(cli, env), detailSize: options.detailSize, fixedCostMs: 0, fixedCpuSeconds: 0, ups: [], growth: [], commands: [], states: [], leftoverPlugins: 0 };
+    this.results = {
+      pulumiVersion: cli.version,
+      defaultParallel: engineDefaultParallel(cli, env),
+      detailSize: options.detailSize,
+      fixedCostMs: 0,
+      fixedCpuSeconds: 0,
+      ups: [],
+      growth: [],
+      commands: [],
+      states: [],
+      leftoverPlugins: 0,
+    };
   }
 
   /** Runs everything in EngineOptions and returns the figures. */
@@ -199,7 +210,9 @@ export class EngineBench {
   private async all(): Promise<void> {
     const o = this.options;
     const d = this.results.defaultParallel;
-    this.log(`engine: pulumi ${this.cli.version}, default --parallel ${d}; ${o.sizes.join(", ")} matches at --parallel ${[d, ...o.parallels].join(", ")}, state written once (PULUMI_SKIP_CHECKPOINTS)`);
+    this.log(
+      `engine: pulumi ${this.cli.version}, default --parallel ${d}; ${o.sizes.join(", ")} matches at --parallel ${[d, ...o.parallels].join(", ")}, state written once (PULUMI_SKIP_CHECKPOINTS)`,
+    );
     // The fixed cost, subtracted from each run's: the median of three fresh one-match stacks.
     const fixed: EngineUp[] = [];
     let one: Subject | undefined;
@@ -286,7 +299,9 @@ export class EngineBench {
   private async up(subject: Subject, parallel: number | undefined, checkpoints: boolean): Promise<EngineUp> {
     const n = subject.ids.length;
     const p = parallel ?? this.results.defaultParallel;
-    this.log(`engine: ${subject.program}, ${n} matches, --parallel ${p}${parallel === undefined ? " (default)" : ""}${checkpoints ? ", checkpoints on (the engine's default)" : ""}: pulumi up…`);
+    this.log(
+      `engine: ${subject.program}, ${n} matches, --parallel ${p}${parallel === undefined ? " (default)" : ""}${checkpoints ? ", checkpoints on (the engine's default)" : ""}: pulumi up…`,
+    );
     const { cli, requests, summary } = await this.observe(subject, () => subject.stack.up({ parallel, env: checkpoints ? {} : SKIP_CHECKPOINTS }));
     const idealMs = (requests.list + Math.ceil(n / p) * 2) * this.options.latencyMs;
     const run: EngineUp = {
@@ -315,14 +330,29 @@ export class EngineBench {
     this.log(`engine: ${subject.program}, ${subject.ids.length} resources: ${what}…`);
     const { cli, requests } = await this.observe(subject, run);
     const changes = parseChanges(cli.output);
-    this.results.commands.push({ program: subject.program, what, resources: subject.ids.length, wallMs: cli.wallMs, requests, changes, peakRssKb: cli.peakRssKb, cpuSeconds: cli.cpuSeconds });
-    this.log(`engine:   ${seconds(cli.wallMs)}, ${describe(requests)}, ${Object.entries(changes).map(([k, v]) => `${v} ${k}`).join(", ")}`);
+    this.results.commands.push({
+      program: subject.program,
+      what,
+      resources: subject.ids.length,
+      wallMs: cli.wallMs,
+      requests,
+      changes,
+      peakRssKb: cli.peakRssKb,
+      cpuSeconds: cli.cpuSeconds,
+    });
+    this.log(
+      `engine:   ${seconds(cli.wallMs)}, ${describe(requests)}, ${Object.entries(changes)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(", ")}`,
+    );
   }
 
   private async state(subject: Subject, when: string): Promise<void> {
     const size = stateSize(await subject.stack.exportText(), PROGRAMS[subject.program].typeSuffix);
     this.results.states.push({ program: subject.program, when, ...size });
-    this.log(`engine: ${subject.program} state ${when}: ${size.bytesPerResource} bytes per resource all in (serialized provider ${size.perResource.serializedProvider} of ${size.perResource.total})`);
+    this.log(
+      `engine: ${subject.program} state ${when}: ${size.bytesPerResource} bytes per resource all in (serialized provider ${size.perResource.serializedProvider} of ${size.perResource.total})`,
+    );
   }
 }
 

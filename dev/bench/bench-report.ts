@@ -97,7 +97,11 @@ export function goals(r: Omit<BenchResults, "goals">): Goal[] {
   const out: Goal[] = [];
   if (r.happyPath) {
     out.push({ goal: "at most 1 POST per cancellation", measured: `${r.happyPath.postsPerCancellation}`, met: r.happyPath.postsPerCancellation <= 1 });
-    out.push({ goal: "at most 2 requests per cancellation", measured: `${r.happyPath.requestsPerCancellation}`, met: r.happyPath.requestsPerCancellation <= 2 });
+    out.push({
+      goal: "at most 2 requests per cancellation",
+      measured: `${r.happyPath.requestsPerCancellation}`,
+      met: r.happyPath.requestsPerCancellation <= 2,
+    });
   }
   const e = r.engine;
   if (e) {
@@ -111,11 +115,20 @@ export function goals(r: Omit<BenchResults, "goals">): Goal[] {
     const ups = e.ups;
     const duplicates = ups.reduce((n, u) => n + u.duplicateEffectiveCancels, 0);
     const lost = ups.reduce((n, u) => n + u.lost, 0);
-    out.push({ goal: "every pulumi up: no duplicate cancel, none lost", measured: `${duplicates} duplicates, ${lost} lost over ${ups.length} runs`, met: duplicates === 0 && lost === 0 });
+    out.push({
+      goal: "every pulumi up: no duplicate cancel, none lost",
+      measured: `${duplicates} duplicates, ${lost} lost over ${ups.length} runs`,
+      met: duplicates === 0 && lost === 0,
+    });
     out.push({ goal: "no dynamic-provider plugin left running after a command", measured: `${e.leftoverPlugins}`, met: e.leftoverPlugins === 0 });
     const ours = state(e, "ours");
     const peer = state(e, "peer");
-    if (ours) out.push({ goal: "state at most 2 KB per cancellation, all in (pulumi stack export)", measured: `${ours.bytesPerResource} bytes`, met: ours.bytesPerResource <= 2000 });
+    if (ours)
+      out.push({
+        goal: "state at most 2 KB per cancellation, all in (pulumi stack export)",
+        measured: `${ours.bytesPerResource} bytes`,
+        met: ours.bytesPerResource <= 2000,
+      });
     if (ours && peer) {
       const ratio = round(ours.bytesPerResource / peer.bytesPerResource, 2);
       // The engine's records and the SDK's source positions are the same for any provider: the rest is the provider's doing.
@@ -149,7 +162,11 @@ export function goals(r: Omit<BenchResults, "goals">): Goal[] {
   }
   for (const run of r.direct) {
     if (run.ratioToIdeal === undefined) continue;
-    out.push({ goal: `${run.path}, ${run.cancellations} cancellations: at most 1.25x ideal`, measured: `${run.ratioToIdeal}x (${run.wallMs} ms vs ${run.idealMs} ms)`, met: run.ratioToIdeal <= 1.25 });
+    out.push({
+      goal: `${run.path}, ${run.cancellations} cancellations: at most 1.25x ideal`,
+      measured: `${run.ratioToIdeal}x (${run.wallMs} ms vs ${run.idealMs} ms)`,
+      met: run.ratioToIdeal <= 1.25,
+    });
   }
   if (r.rateLimit) {
     const rl = r.rateLimit;
@@ -158,7 +175,11 @@ export function goals(r: Omit<BenchResults, "goals">): Goal[] {
       ["client-wide gate", rl.oursGated, rl.gatedToFloor],
     ];
     for (const [rule, run, toFloor] of rules) {
-      out.push({ goal: `under the rate limit, ${rule}: within 1.1x of the floor`, measured: `${toFloor}x (${Math.round(run.wallMs)} ms vs ${rl.floorMs} ms)`, met: toFloor <= 1.1 });
+      out.push({
+        goal: `under the rate limit, ${rule}: within 1.1x of the floor`,
+        measured: `${toFloor}x (${Math.round(run.wallMs)} ms vs ${rl.floorMs} ms)`,
+        met: toFloor <= 1.1,
+      });
       out.push({ goal: `under the rate limit, ${rule}: no failures`, measured: `${run.failures}`, met: run.failures === 0 });
       out.push({
         goal: `under the rate limit, ${rule}: no more wasted 429s than the oci-common baseline`,
@@ -188,7 +209,22 @@ function engineSection(e: EngineResults, latencyMs: number): string[] {
   lines.push("");
   lines.push(
     ...table(
-      ["program", "matches", "--parallel", "checkpoints", "wall s", "ideal s", "× ideal", "per resource ms", "CPU ms per resource", "requests (list/GET/POST)", "dup", "lost", "peak RSS MB pulumi/program/plugin", "CPU s pulumi/program/plugin"],
+      [
+        "program",
+        "matches",
+        "--parallel",
+        "checkpoints",
+        "wall s",
+        "ideal s",
+        "× ideal",
+        "per resource ms",
+        "CPU ms per resource",
+        "requests (list/GET/POST)",
+        "dup",
+        "lost",
+        "peak RSS MB pulumi/program/plugin",
+        "CPU s pulumi/program/plugin",
+      ],
       e.ups.map((u) => [
         u.program,
         u.cancellations,
@@ -238,14 +274,25 @@ function engineSection(e: EngineResults, latencyMs: number): string[] {
   lines.push("");
   lines.push(
     ...table(
-      ["program", "command", "resources", "wall s", "requests (list/GET/POST)", "CLI summary", "peak RSS MB pulumi/program/plugin", "CPU s pulumi/program/plugin"],
+      [
+        "program",
+        "command",
+        "resources",
+        "wall s",
+        "requests (list/GET/POST)",
+        "CLI summary",
+        "peak RSS MB pulumi/program/plugin",
+        "CPU s pulumi/program/plugin",
+      ],
       e.commands.map((c: EngineCommand) => [
         c.program,
         c.what,
         c.resources,
         s1(c.wallMs),
         `${c.requests.total} (${c.requests.list}/${c.requests.get}/${c.requests.cancel})`,
-        Object.entries(c.changes).map(([k, v]) => `${v} ${k}`).join(", "),
+        Object.entries(c.changes)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(", "),
         rss(c),
         cpus(c),
       ]),
@@ -256,11 +303,35 @@ function engineSection(e: EngineResults, latencyMs: number): string[] {
   lines.push("");
   lines.push(
     ...table(
-      ["program", "when", "resources", "bytes per resource, all in", "one resource", "serialized provider (×2)", "sourcePosition + stackTrace", "engine records", "other inputs", "other outputs", "provider text"],
+      [
+        "program",
+        "when",
+        "resources",
+        "bytes per resource, all in",
+        "one resource",
+        "serialized provider (×2)",
+        "sourcePosition + stackTrace",
+        "engine records",
+        "other inputs",
+        "other outputs",
+        "provider text",
+      ],
       e.states.map((s) => {
         const p = s.perResource;
         const share = (part: number) => `${part} (${Math.round((100 * part) / p.total)} %)`;
-        return [s.program, s.when, s.resources, s.bytesPerResource, p.total, share(p.serializedProvider), share(p.sourcePositions), share(p.engine), share(p.inputs), share(p.outputs), s.serializedProviderChars];
+        return [
+          s.program,
+          s.when,
+          s.resources,
+          s.bytesPerResource,
+          p.total,
+          share(p.serializedProvider),
+          share(p.sourcePositions),
+          share(p.engine),
+          share(p.inputs),
+          share(p.outputs),
+          s.serializedProviderChars,
+        ];
       }),
     ),
   );
@@ -275,7 +346,12 @@ export function markdownResults(r: BenchResults): string {
       `(${(r.benchWallMs / 1000).toFixed(0)} s). Load average (1/5/15 min) at the start ${load(r.machine.loadAverageStart)}, at the end ${load(r.machine.loadAverageEnd)}.`,
   );
   lines.push("");
-  lines.push(...table(["goal", "measured", "met"], r.goals.map((g) => [g.goal, g.measured, g.met ? "yes" : "**no**"])));
+  lines.push(
+    ...table(
+      ["goal", "measured", "met"],
+      r.goals.map((g) => [g.goal, g.measured, g.met ? "yes" : "**no**"]),
+    ),
+  );
   if (r.engine) {
     lines.push("");
     lines.push(...engineSection(r.engine, r.settings.latencyMs));
@@ -283,14 +359,32 @@ export function markdownResults(r: BenchResults): string {
   lines.push("");
   lines.push("`__provider` text (stored twice per resource, in its inputs and its outputs), by shape:");
   lines.push("");
-  lines.push(...table(["shape", "bytes", "stored by the class", "note"], r.trampolines.map((t) => [t.shape, t.bytes, t.adopted ? "yes" : "no", t.note])));
+  lines.push(
+    ...table(
+      ["shape", "bytes", "stored by the class", "note"],
+      r.trampolines.map((t) => [t.shape, t.bytes, t.adopted ? "yes" : "no", t.note]),
+    ),
+  );
   lines.push("");
-  lines.push(`Below the engine: the implementation and the plugin driven directly, ${r.settings.latencyMs} ms added to every round trip, ${r.settings.concurrency} in flight; ideal = ceil(N/${r.settings.concurrency}) × 2 × ${r.settings.latencyMs} ms:`);
+  lines.push(
+    `Below the engine: the implementation and the plugin driven directly, ${r.settings.latencyMs} ms added to every round trip, ${r.settings.concurrency} in flight; ideal = ceil(N/${r.settings.concurrency}) × 2 × ${r.settings.latencyMs} ms:`,
+  );
   lines.push("");
   lines.push(
     ...table(
       ["path", "cancellations", "wall ms", "ideal ms", "ratio", "requests", "POSTs", "failures", "duplicates", "lost"],
-      r.direct.map((run) => [run.path, run.cancellations, run.wallMs, run.idealMs ?? "", `${run.ratioToIdeal}x`, run.requests, run.posts, run.failures, run.duplicateEffectiveCancels, run.lost]),
+      r.direct.map((run) => [
+        run.path,
+        run.cancellations,
+        run.wallMs,
+        run.idealMs ?? "",
+        `${run.ratioToIdeal}x`,
+        run.requests,
+        run.posts,
+        run.failures,
+        run.duplicateEffectiveCancels,
+        run.lost,
+      ]),
     ),
   );
   if (r.rateLimit) {
@@ -303,9 +397,23 @@ export function markdownResults(r: BenchResults): string {
     lines.push("");
     const row = (run: DirectRun) => {
       const all = run.wallMsRuns ? ` (${run.wallMsRuns.map((ms) => Math.round(ms)).join(", ")})` : "";
-      return [run.path, `${Math.round(run.wallMs)}${all}`, run.failures, run.requests, run.throttled, run.duplicateEffectiveCancels, run.replays, run.throttled + run.duplicateEffectiveCancels + run.replays];
+      return [
+        run.path,
+        `${Math.round(run.wallMs)}${all}`,
+        run.failures,
+        run.requests,
+        run.throttled,
+        run.duplicateEffectiveCancels,
+        run.replays,
+        run.throttled + run.duplicateEffectiveCancels + run.replays,
+      ];
     };
-    lines.push(...table(["client", "wall ms", "failures", "requests", "429s", "duplicate effects", "replays", "wasted (429s + duplicates)"], [rl.ours, rl.oursGated, rl.sdkDefault, rl.singleAttempt].map(row)));
+    lines.push(
+      ...table(
+        ["client", "wall ms", "failures", "requests", "429s", "duplicate effects", "replays", "wasted (429s + duplicates)"],
+        [rl.ours, rl.oursGated, rl.sdkDefault, rl.singleAttempt].map(row),
+      ),
+    );
     lines.push("");
     lines.push(
       `Floor for any client making 2 requests per cancellation: ${rl.floorMs} ms; ours ${rl.oursToFloor}x of it (${rl.gatedToFloor}x with the gate). Speed-up over the SDK-default baseline: ${rl.speedupOverSdkDefault}x ` +
@@ -321,7 +429,9 @@ export function markdownResults(r: BenchResults): string {
   }
   if (r.pluginMemory) {
     const m = r.pluginMemory;
-    lines.push(`Plugin memory, driven directly: VmRSS ${m.rssAfterWarmUpKb} kB after warm-up, ${m.rssAfterKb} kB after ${m.cancellations} cancellations through it (VmHWM peak ${m.peakRssKb} kB).`);
+    lines.push(
+      `Plugin memory, driven directly: VmRSS ${m.rssAfterWarmUpKb} kB after warm-up, ${m.rssAfterKb} kB after ${m.cancellations} cancellations through it (VmHWM peak ${m.peakRssKb} kB).`,
+    );
   }
   return lines.join("\n");
 }
@@ -370,5 +480,9 @@ export function chart(r: BenchResults): string {
       })),
     });
   }
-  return barChart("pulumi-oci-query-execution-cancellation: npm run bench", panels, `${r.machine.cpus} cores, ${r.machine.node}, ${r.generatedAt.slice(0, 10)}; figures in docs/bench-results.json`);
+  return barChart(
+    "pulumi-oci-query-execution-cancellation: npm run bench",
+    panels,
+    `${r.machine.cpus} cores, ${r.machine.node}, ${r.generatedAt.slice(0, 10)}; figures in docs/bench-results.json`,
+  );
 }

@@ -57,7 +57,16 @@ export class BenchStack {
     const run = await this.runner.ok(args, { env, sample: true, timeoutMs: 900_000 });
     const usage = run.usage!;
     const wallMs = Math.round(run.durationMs);
-    return { args, wallMs, code: run.code, cpuSeconds: usage.cpuSeconds, stdout: run.stdout, output: run.output, peakRssKb: usage.peakRssKb, pluginsLeft: await reap(usage.plugins) };
+    return {
+      args,
+      wallMs,
+      code: run.code,
+      cpuSeconds: usage.cpuSeconds,
+      stdout: run.stdout,
+      output: run.output,
+      peakRssKb: usage.peakRssKb,
+      pluginsLeft: await reap(usage.plugins),
+    };
   }
 
   /** `pulumi up` without a preview, as a scheduled cleanup runs it. */

@@ -21,11 +21,15 @@ export interface TrampolineShape {
 // Each must require() inside its body, at call time, as the engine runs the serialized text.
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 function forward(...args: unknown[]): Promise<any> {
-  return require("module").createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation").routeCall(args);
+  return require("module")
+    .createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation")
+    .routeCall(args);
 }
 
 function f(...a: unknown[]): Promise<any> {
-  return require("module").createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation").routeCall(a);
+  return require("module")
+    .createRequire(process.cwd() + "/")("pulumi-oci-query-execution-cancellation/implementation")
+    .routeCall(a);
 }
 
 function byName(...args: unknown[]): Promise<any> {

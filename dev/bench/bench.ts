@@ -111,7 +111,11 @@ function options() {
   };
   const int = (name: keyof typeof DEFAULTS, min: number) => integerFlag(name, flag(name), min);
   const list = (name: keyof typeof DEFAULTS, min: number) =>
-    flag(name) === "none" ? [] : flag(name).split(",").map((s) => integerFlag(name, s.trim(), min));
+    flag(name) === "none"
+      ? []
+      : flag(name)
+          .split(",")
+          .map((s) => integerFlag(name, s.trim(), min));
   const engineSizes = list("engine-sizes", 1);
   const detailSize = int("detail-size", 1);
   if (engineSizes.length > 0 && !engineSizes.includes(detailSize)) {
@@ -194,14 +198,24 @@ async function measurePluginStarts(count: number): Promise<PluginStart | undefin
     await plugin.stop();
   }
   if (starts.length === 0) return undefined;
-  const pluginStart = { samples: starts, medianFirstAnswerMs: median(starts.map((s) => s.firstAnswerMs)), medianConfiguredMs: median(starts.map((s) => s.configuredMs)) };
+  const pluginStart = {
+    samples: starts,
+    medianFirstAnswerMs: median(starts.map((s) => s.firstAnswerMs)),
+    medianConfiguredMs: median(starts.map((s) => s.configuredMs)),
+  };
   log(`plugin start to first answer: median ${pluginStart.medianFirstAnswerMs} ms`);
   return pluginStart;
 }
 
 /** Through the real CLI: cleanup stacks, ours and the peer. */
 function measureEngine(cli: PulumiCli, emulator: EmulatorProcess, service: StartAnswer, o: Options): Promise<BenchResults["engine"]> {
-  const engineOptions = { sizes: o.engineSizes, parallels: o.engineParallel, checkpointSizes: o.checkpointSizes, detailSize: o.detailSize, latencyMs: o.latencyMs };
+  const engineOptions = {
+    sizes: o.engineSizes,
+    parallels: o.engineParallel,
+    checkpointSizes: o.checkpointSizes,
+    detailSize: o.detailSize,
+    latencyMs: o.latencyMs,
+  };
   return EngineBench.run(cli, emulator, service, engineOptions, log);
 }
 
@@ -238,16 +252,18 @@ function drivers(service: StartAnswer, host: PluginHost): { fresh: (client?: Par
   const connection = { endpoint: service.url, configFile: service.configFile, profile: service.profile };
   // A fresh implementation each time (its own clients: no connection or credentials carried
   // over), with no progress lines (they would flood the terminal), driven as the plugin drives it.
-  const fresh = (client: Partial<QueryServiceClientOptions> = {}): Fresh => () => {
-    const implementation = createImplementation({ log: () => undefined, client });
-    const drive: Drive = async ({ projectId, id }) => {
-      const checked = await implementation.check({}, { projectId, queryExecutionId: id, ...connection });
-      if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
-      const created = await implementation.create(checked.inputs);
-      if (created.outs.outcome !== "CANCEL_REQUESTED") throw new Error(`create recorded ${String(created.outs.outcome)}`);
+  const fresh =
+    (client: Partial<QueryServiceClientOptions> = {}): Fresh =>
+    () => {
+      const implementation = createImplementation({ log: () => undefined, client });
+      const drive: Drive = async ({ projectId, id }) => {
+        const checked = await implementation.check({}, { projectId, queryExecutionId: id, ...connection });
+        if (checked.failures?.length) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
+        const created = await implementation.create(checked.inputs);
+        if (created.outs.outcome !== "CANCEL_REQUESTED") throw new Error(`create recorded ${String(created.outs.outcome)}`);
+      };
+      return { drive, close: () => implementation.close() };
     };
-    return { drive, close: () => implementation.close() };
-  };
   const providerText = PROVIDER_MODULE; // what QueryExecutionCancellation stores
   const viaPlugin: Drive = async ({ projectId, id }) => {
     const { plugin } = await host.acquire();
@@ -299,7 +315,14 @@ function assembleResults(
   const partial: Omit<BenchResults, "goals"> = {
     generatedAt: new Date().toISOString(),
     command: ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" "),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "", node: process.version, platform: process.platform, loadAverageStart: m.loadAverageStart, loadAverageEnd: loadavg() },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "",
+      node: process.version,
+      platform: process.platform,
+      loadAverageStart: m.loadAverageStart,
+      loadAverageEnd: loadavg(),
+    },
     settings: { latencyMs: o.latencyMs, concurrency: o.concurrency, rps: o.rps },
     trampolines: m.trampolines,
     ...(m.pluginStart ? { pluginStart: m.pluginStart } : {}),
@@ -390,7 +413,13 @@ function baseline(service: StartAnswer, retry: RetryConfiguration): Drive {
   return async ({ projectId, id }) => {
     const uri = `${service.url}/20210831/projects/${encodeURIComponent(projectId)}/queryExecutions/${encodeURIComponent(id)}`;
     const retrier = retry === OciSdkDefaultRetryConfiguration ? GenericRetrier.createPreferredRetrier(undefined, undefined, retry) : new GenericRetrier(retry);
-    const got = await retrier.makeServiceCall(http, { method: "GET", uri, headers: new Headers({ accept: "application/json" }) }, "QueryService", "GetQueryExecution", "");
+    const got = await retrier.makeServiceCall(
+      http,
+      { method: "GET", uri, headers: new Headers({ accept: "application/json" }) },
+      "QueryService",
+      "GetQueryExecution",
+      "",
+    );
     const etag = got.headers.get("etag") ?? "";
     await got.text();
     const cancel = await retrier.makeServiceCall(
@@ -425,7 +454,14 @@ function combine(path: string, runs: DirectRun[]): DirectRun {
   const sorted = runs.slice().sort((a, b) => a.wallMs - b.wallMs);
   const mid = sorted[Math.floor(sorted.length / 2)]!;
   const sum = (k: "failures" | "duplicateEffectiveCancels" | "lost") => runs.reduce((n, r) => n + r[k], 0);
-  return { ...mid, path, wallMsRuns: runs.map((r) => r.wallMs), failures: sum("failures"), duplicateEffectiveCancels: sum("duplicateEffectiveCancels"), lost: sum("lost") };
+  return {
+    ...mid,
+    path,
+    wallMsRuns: runs.map((r) => r.wallMs),
+    failures: sum("failures"),
+    duplicateEffectiveCancels: sum("duplicateEffectiveCancels"),
+    lost: sum("lost"),
+  };
 }
 
 function counts(s: Summary) {

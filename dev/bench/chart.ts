@@ -36,7 +36,9 @@ export function barChart(title: string, panels: Panel[], note: string): string {
       parts.push(`<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${bar.color ?? "#2f6fb0"}"/>`);
       if (bar.marker !== undefined) {
         const mx = labelWidth + (bar.marker / max) * barArea;
-        parts.push(`<line x1="${mx.toFixed(1)}" y1="${y - 3}" x2="${mx.toFixed(1)}" y2="${y + barHeight + 3}" stroke="#222" stroke-width="2" stroke-dasharray="3,2"/>`);
+        parts.push(
+          `<line x1="${mx.toFixed(1)}" y1="${y - 3}" x2="${mx.toFixed(1)}" y2="${y + barHeight + 3}" stroke="#222" stroke-width="2" stroke-dasharray="3,2"/>`,
+        );
       }
       parts.push(`<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 13}" font-size="12">${escape(format(bar.value))} ${escape(panel.unit)}</text>`);
       y += barHeight + gap;

@@ -91,7 +91,10 @@ async function main(): Promise<void> {
         return null;
       case "summary": {
         const stats = emu.stats();
-        const { duplicates, lost } = verdict(emu, command.ids.map((id) => ({ projectId: emu.defaultProjectId, id })));
+        const { duplicates, lost } = verdict(
+          emu,
+          command.ids.map((id) => ({ projectId: emu.defaultProjectId, id })),
+        );
         const summary: Summary = {
           requests: stats.requests,
           byOperation: stats.byOperation,

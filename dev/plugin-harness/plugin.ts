@@ -319,11 +319,7 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
       const changes = res.getChanges();
       return {
         changes:
-          changes === provproto.DiffResponse.DiffChanges.DIFF_SOME
-            ? "some"
-            : changes === provproto.DiffResponse.DiffChanges.DIFF_NONE
-              ? "none"
-              : "unknown",
+          changes === provproto.DiffResponse.DiffChanges.DIFF_SOME ? "some" : changes === provproto.DiffResponse.DiffChanges.DIFF_NONE ? "none" : "unknown",
         replaces: res.getReplacesList(),
         stables: res.getStablesList(),
         deleteBeforeReplace: res.getDeletebeforereplace(),

@@ -38,11 +38,7 @@ export function groupAlive(pid: number): boolean {
   return signalGroup(pid, 0);
 }
 
-export function spawnGroup(
-  command: string,
-  args: readonly string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
-): GroupProcess {
+export function spawnGroup(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): GroupProcess {
   installExitHook();
   const child = spawn(command, args, {
     cwd: options.cwd,

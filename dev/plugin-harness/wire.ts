@@ -64,4 +64,3 @@ function describe(value: unknown): string {
   if (typeof value === "object" && value !== null) return `an instance of ${value.constructor?.name ?? "Object"}`;
   return `a ${typeof value}`;
 }
-

@@ -41,7 +41,14 @@ interface GoBinary {
 
 /** Everything `.pulumi-cli/bin` holds besides the shim, in build order. */
 export const BINARIES: readonly GoBinary[] = [
-  { name: "pulumi", label: "the Pulumi CLI", moduleDir: "pulumi-cli", goPackage: `${CLI_MODULE}/cmd/pulumi`, versionModule: CLI_MODULE, versionVariable: VERSION_VARIABLE },
+  {
+    name: "pulumi",
+    label: "the Pulumi CLI",
+    moduleDir: "pulumi-cli",
+    goPackage: `${CLI_MODULE}/cmd/pulumi`,
+    versionModule: CLI_MODULE,
+    versionVariable: VERSION_VARIABLE,
+  },
   {
     name: "pulumi-language-nodejs",
     label: "the Node.js language host",

@@ -218,7 +218,10 @@ class EngineSoak {
       outcome.lastError = message.slice(0, 400);
       if (outcome.errors.length < 3) outcome.errors.push(outcome.lastError);
     };
-    plan.faults.flat().concat(plan.listFaults).forEach((f) => this.service.emu.faults.add(f));
+    plan.faults
+      .flat()
+      .concat(plan.listFaults)
+      .forEach((f) => this.service.emu.faults.add(f));
     const stack = this.runnerFor(plan);
     try {
       await this.setUp(stack, plan);
@@ -268,7 +271,10 @@ class EngineSoak {
       return true;
     }
     if (BROKEN_CHECKPOINT.test(up.output)) {
-      this.engineSaid.brokenCheckpoint ??= up.output.trim().split("\n").filter((l) => BROKEN_CHECKPOINT.test(l))[0];
+      this.engineSaid.brokenCheckpoint ??= up.output
+        .trim()
+        .split("\n")
+        .filter((l) => BROKEN_CHECKPOINT.test(l))[0];
       if (this.repairCheckpoint(stack.stackName) === 0) throw new Error(`"failed to load checkpoint: EOF" and no empty .attrs sidecar to remove`);
       this.answers.brokenCheckpointRepaired += 1;
       return true;
@@ -299,7 +305,9 @@ class EngineSoak {
   private async exportState(stack: PulumiRunner): Promise<Recorded> {
     const result = await this.cli(stack, ["stack", "export", "--stack", stack.stackName]);
     if (result.code !== 0) throw new Error(`pulumi stack export failed: ${result.output.trim().slice(-300)}`);
-    const deployment = (JSON.parse(result.output) as { deployment: { resources?: Array<{ type: string; outputs?: Record<string, unknown> }>; pending_operations?: unknown[] } }).deployment;
+    const deployment = (
+      JSON.parse(result.output) as { deployment: { resources?: Array<{ type: string; outputs?: Record<string, unknown> }>; pending_operations?: unknown[] } }
+    ).deployment;
     const outputs = new Map<string, Record<string, unknown>>();
     for (const r of deployment.resources ?? []) if (r.type === RESOURCE_TYPE && r.outputs) outputs.set(String(r.outputs.queryExecutionId), r.outputs);
     return { pending: deployment.pending_operations?.length ?? 0, outputs };

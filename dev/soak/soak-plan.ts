@@ -27,7 +27,12 @@ export function planFaults(random: () => number, mix: FaultMix, queryExecutionId
   const faults: FaultSpec[] = [];
   const draws = [random(), random(), random(), random(), random()];
   if (draws[0]! < mix.p5xx) {
-    faults.push({ operation: pick(random, OPERATIONS), queryExecutionId, times: between(random, 1, 2), respond: { status: pick(random, [500, 502, 503, 504]) } });
+    faults.push({
+      operation: pick(random, OPERATIONS),
+      queryExecutionId,
+      times: between(random, 1, 2),
+      respond: { status: pick(random, [500, 502, 503, 504]) },
+    });
   }
   if (draws[1]! < mix.p429) {
     faults.push({ operation: pick(random, OPERATIONS), queryExecutionId, times: 1, respond: { status: 429, retryAfter: "1" } });

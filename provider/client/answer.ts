@@ -30,7 +30,14 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
 }
 
 export function malformed(answer: Answer, message: string, nextStep?: string): QueryServiceError {
-  return toError(answer.ctx, { status: answer.status, code: "MalformedResponse", serviceMessage: message, opcRequestId: answer.opcRequestId, kind: "Malformed", nextStep });
+  return toError(answer.ctx, {
+    status: answer.status,
+    code: "MalformedResponse",
+    serviceMessage: message,
+    opcRequestId: answer.opcRequestId,
+    kind: "Malformed",
+    nextStep,
+  });
 }
 
 /** The listing reached maxListPages and the service still sends opc-next-page. */
@@ -55,7 +62,12 @@ export const FOREIGN_ANSWER_STEP =
  * answer, so not a success. For a cancel this means nothing is recorded and the next run looks at
  * the execution again before it sends anything (with the same retry token, so at most once).
  */
-export function unexpectedSuccess(call: { operation: string; method: string; success: number }, status: number, headers: IncomingHttpHeaders, opcRequestId: string): Failure {
+export function unexpectedSuccess(
+  call: { operation: string; method: string; success: number },
+  status: number,
+  headers: IncomingHttpHeaders,
+  opcRequestId: string,
+): Failure {
   const type = headerValue(headers, "content-type");
   return {
     status,

@@ -120,9 +120,7 @@ export async function loadAuthProvider(settings: AuthSettings, opts: LoadOptions
       );
     case "OKEWorkloadIdentity":
       // "" makes oci-common use the service-account default paths.
-      return federated(auth, "it works only in a pod of an enhanced OKE cluster", async () =>
-        OkeWorkloadIdentityAuthenticationDetailsProvider.builder("", ""),
-      );
+      return federated(auth, "it works only in a pod of an enhanced OKE cluster", async () => OkeWorkloadIdentityAuthenticationDetailsProvider.builder("", ""));
   }
 }
 
@@ -260,11 +258,7 @@ function readFileNamedIn(path: string, what: string, setting: string): string {
   }
 }
 
-async function federated(
-  auth: AuthKind,
-  where: string,
-  build: () => Promise<AuthenticationDetailsProvider>,
-): Promise<AuthenticationDetailsProvider> {
+async function federated(auth: AuthKind, where: string, build: () => Promise<AuthenticationDetailsProvider>): Promise<AuthenticationDetailsProvider> {
   try {
     return await build();
   } catch (e) {

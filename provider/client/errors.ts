@@ -62,9 +62,7 @@ export class QueryServiceError extends Error {
 export function describeFailure(d: QueryServiceErrorDetails): string {
   const what = d.status === undefined ? d.code : `${d.status} ${d.code}`;
   const said = d.serviceMessage ? ` "${d.serviceMessage}"` : "";
-  const ids = d.opcRequestId
-    ? `opc-request-id ${d.opcRequestId}`
-    : `client request id ${d.clientRequestId}`;
+  const ids = d.opcRequestId ? `opc-request-id ${d.opcRequestId}` : `client request id ${d.clientRequestId}`;
   const tries = `${d.attempts} attempt${d.attempts === 1 ? "" : "s"}`;
   return `${d.operation} failed: ${what}${said} (${d.method} ${d.path}, ${ids}, ${tries}). ${d.nextStep}`;
 }

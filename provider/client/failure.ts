@@ -124,7 +124,14 @@ export function parseErrorBody(status: number, text: string): { code: string; se
   const body = parseJsonObject(text);
   const code = typeof body?.code === "string" && body.code !== "" ? serviceText(body.code, SERVICE_TEXT_LIMITS.code) : reasonPhrase(status);
   const message =
-    typeof body?.message === "string" ? body.message : body ? "" : text.slice(0, SERVICE_TEXT_LIMITS.message * 4).replace(/\s+/g, " ").trim();
+    typeof body?.message === "string"
+      ? body.message
+      : body
+        ? ""
+        : text
+            .slice(0, SERVICE_TEXT_LIMITS.message * 4)
+            .replace(/\s+/g, " ")
+            .trim();
   return { code, serviceMessage: serviceText(message, SERVICE_TEXT_LIMITS.message) };
 }
 

@@ -78,7 +78,13 @@ export class QueryServiceClient {
   /** Checks the settings and makes no request; credentials are read on the first request. */
   constructor(options: QueryServiceClientOptions = {}) {
     this.endpoint = resolveEndpoint(options);
-    this.authSettings = { auth: options.auth, configFile: options.configFile, profile: options.profile, credentials: options.credentials, names: options.names };
+    this.authSettings = {
+      auth: options.auth,
+      configFile: options.configFile,
+      profile: options.profile,
+      credentials: options.credentials,
+      names: options.names,
+    };
     checkAuthSettings(this.authSettings);
     this.policy = resolveRetryPolicy(options.retry);
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 30000;
@@ -138,11 +144,7 @@ export class QueryServiceClient {
    * CancelQueryExecution: resolves once the service accepted the cancel (202); cancelling is
    * asynchronous, so GET the execution to see it reach CANCELED.
    */
-  async cancelQueryExecution(
-    projectId: string,
-    queryExecutionId: string,
-    options: CancelQueryExecutionOptions = {},
-  ): Promise<CancelQueryExecutionResult> {
+  async cancelQueryExecution(projectId: string, queryExecutionId: string, options: CancelQueryExecutionOptions = {}): Promise<CancelQueryExecutionResult> {
     const path = `${executionPath(projectId, queryExecutionId)}/actions/cancel`;
     const headers: Record<string, string> = {};
     if (options.ifMatch !== undefined) headers["if-match"] = validateEtag(options.ifMatch);

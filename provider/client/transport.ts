@@ -113,7 +113,10 @@ export class Transport {
         error: {
           name,
           code: String(err.code ?? "NetworkError"),
-          message: String(err.message ?? "").split("\n")[0]?.slice(0, 300) ?? "",
+          message:
+            String(err.message ?? "")
+              .split("\n")[0]
+              ?.slice(0, 300) ?? "",
           timeout: name === "TimeoutError",
         },
       };

@@ -2,13 +2,7 @@
 // emulator define them. Only `lifecycleState` and `id` are relied upon; other fields are kept.
 
 /** Known lifecycle states; the service may send others, which are kept and shown as they are. */
-export type KnownLifecycleState =
-  | "ACCEPTED"
-  | "IN_PROGRESS"
-  | "CANCELING"
-  | "SUCCEEDED"
-  | "FAILED"
-  | "CANCELED";
+export type KnownLifecycleState = "ACCEPTED" | "IN_PROGRESS" | "CANCELING" | "SUCCEEDED" | "FAILED" | "CANCELED";
 /** An open set: `string & {}` keeps editor completion for the known names. */
 export type LifecycleState = KnownLifecycleState | (string & {});
 
@@ -77,20 +71,9 @@ export interface ListQueryExecutionsFilters {
 }
 
 /** The ways oci-common can authenticate; `ApiKey` reads an OCI config file. */
-export type AuthKind =
-  | "ApiKey"
-  | "SecurityToken"
-  | "InstancePrincipal"
-  | "ResourcePrincipal"
-  | "OKEWorkloadIdentity";
+export type AuthKind = "ApiKey" | "SecurityToken" | "InstancePrincipal" | "ResourcePrincipal" | "OKEWorkloadIdentity";
 
-export const AUTH_KINDS: readonly AuthKind[] = [
-  "ApiKey",
-  "SecurityToken",
-  "InstancePrincipal",
-  "ResourcePrincipal",
-  "OKEWorkloadIdentity",
-];
+export const AUTH_KINDS: readonly AuthKind[] = ["ApiKey", "SecurityToken", "InstancePrincipal", "ResourcePrincipal", "OKEWorkloadIdentity"];
 
 /**
  * API-key material given directly (for example from Pulumi stack config secrets) instead of a

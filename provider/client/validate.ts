@@ -79,7 +79,10 @@ export function validateListFilters(filters: ListQueryExecutionsFilters = {}): L
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1 && limit <= 1000)) {
     throw new InvalidArgumentError("limit", `an integer 1..1000 expected; got ${String(limit)}`);
   }
-  for (const [argument, text] of [["lifecycleState", lifecycleState], ["name", name]] as const) {
+  for (const [argument, text] of [
+    ["lifecycleState", lifecycleState],
+    ["name", name],
+  ] as const) {
     if (text === undefined) continue;
     checkLength(argument, requireString(argument, text), 255);
     checkNoControlCharacters(argument, text);

@@ -9,7 +9,6 @@ import { changeSummary, CliStack, succeeded } from "./helpers/cli-stack";
 
 jest.setTimeout(240_000);
 
-
 describe("examples/cleanup through pulumi", () => {
   test("cancels every match once and leaves the rest; a second run is a no-op with one list call", async () => {
     await withEmulator(async (emu, creds) => {
@@ -36,7 +35,12 @@ describe("examples/cleanup through pulumi", () => {
         const second = await stack.up();
         succeeded(second);
         expect(changeSummary(second.output)).toEqual(["5 unchanged"]);
-        expect(emu.requests().slice(seen).map((r) => r.operation)).toEqual(["ListQueryExecutions"]);
+        expect(
+          emu
+            .requests()
+            .slice(seen)
+            .map((r) => r.operation),
+        ).toEqual(["ListQueryExecutions"]);
       } finally {
         stack.dispose();
       }
@@ -46,7 +50,12 @@ describe("examples/cleanup through pulumi", () => {
   test("an up that fails half-way exits non-zero naming the failure, and the next up converges with no duplicate cancel", async () => {
     await withEmulator(async (emu, creds) => {
       const matches = [1, 2, 3].map((n) => emu.store.addExecution({ lifecycleState: "IN_PROGRESS", name: `adhoc-${n}` }));
-      emu.faults.add({ operation: "CancelQueryExecution", queryExecutionId: matches[1]!.id, times: 1, respond: { status: 400, code: "InvalidParameter", message: "injected" } });
+      emu.faults.add({
+        operation: "CancelQueryExecution",
+        queryExecutionId: matches[1]!.id,
+        times: 1,
+        respond: { status: 400, code: "InvalidParameter", message: "injected" },
+      });
       emu.faults.add({ operation: "CancelQueryExecution", queryExecutionId: matches[2]!.id, times: 1, afterEffect: "drop-connection" });
       const stack = await CliStack.init("examples/cleanup", {
         "queryservice:endpoint": emu.url,

@@ -18,7 +18,8 @@ import { startHoldingProxy, type HoldingProxy } from "./helpers/holding-proxy";
 jest.setTimeout(300_000);
 
 const STACK = "ocid1.queryserviceproject.oc1.iad.emulator"; // the default stack name is the project id
-const LOCKED = /^stack ocid1\.queryserviceproject\.oc1\.iad\.emulator is locked by another update \(pid \d+ on .+\): another oci-query-cleanup or pulumi up is running on it, so this run did nothing\./;
+const LOCKED =
+  /^stack ocid1\.queryserviceproject\.oc1\.iad\.emulator is locked by another update \(pid \d+ on .+\): another oci-query-cleanup or pulumi up is running on it, so this run did nothing\./;
 
 /** A folder per test: the file backend, PULUMI_HOME, and an unrelated working directory. */
 interface Scene {
@@ -35,24 +36,27 @@ interface Scene {
 /** `cancelDelayMs`: how long the emulator keeps a cancelled execution CANCELING. */
 async function withScene(fn: (scene: Scene) => Promise<void>, { cancelDelayMs = 500 } = {}): Promise<void> {
   const cli = findPulumiCli();
-  await withEmulator(async (emu, creds) => {
-    const dir = mkdtempSync(path.join(tmpdir(), "qec-cleanup-cli-"));
-    const backendDir = path.join(dir, "backend");
-    mkdirSync(backendDir);
-    mkdirSync(path.join(dir, "cwd"));
-    mkdirSync(path.join(dir, "tmp"));
-    // TMPDIR: the command's temporary workDir, which a SIGKILLed run cannot remove, goes with the test's folder.
-    const env = { ...pulumiEnv(cli, { home: path.join(dir, "pulumi-home"), backendDir, passphrase: PASSPHRASE }), TMPDIR: path.join(dir, "tmp") };
-    const proxy = await startHoldingProxy(emu.url);
-    try {
-      await fn({ emu, creds, proxy, dir, backendDir, env, connection: ["--endpoint", proxy.url, "--config-file", creds.configFile] });
-    } finally {
-      // A failed assertion must not leave a --every loop (or anything it started) running.
-      killUnfinished();
-      await proxy.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, { cancelDelayMs });
+  await withEmulator(
+    async (emu, creds) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "qec-cleanup-cli-"));
+      const backendDir = path.join(dir, "backend");
+      mkdirSync(backendDir);
+      mkdirSync(path.join(dir, "cwd"));
+      mkdirSync(path.join(dir, "tmp"));
+      // TMPDIR: the command's temporary workDir, which a SIGKILLed run cannot remove, goes with the test's folder.
+      const env = { ...pulumiEnv(cli, { home: path.join(dir, "pulumi-home"), backendDir, passphrase: PASSPHRASE }), TMPDIR: path.join(dir, "tmp") };
+      const proxy = await startHoldingProxy(emu.url);
+      try {
+        await fn({ emu, creds, proxy, dir, backendDir, env, connection: ["--endpoint", proxy.url, "--config-file", creds.configFile] });
+      } finally {
+        // A failed assertion must not leave a --every loop (or anything it started) running.
+        killUnfinished();
+        await proxy.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    { cancelDelayMs },
+  );
 }
 
 function start(scene: Scene, args: string[], options: { command?: string; env?: NodeJS.ProcessEnv } = {}): Running {
@@ -143,7 +147,12 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
       const { emu } = scene;
       const fine = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" }).id;
       const rejected = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" }).id;
-      emu.faults.add({ operation: "CancelQueryExecution", queryExecutionId: rejected, times: 1, respond: { status: 400, code: "InvalidParameter", message: "rehearsed rejection" } });
+      emu.faults.add({
+        operation: "CancelQueryExecution",
+        queryExecutionId: rejected,
+        times: 1,
+        respond: { status: 400, code: "InvalidParameter", message: "rehearsed rejection" },
+      });
       const args = ["--project-id", STACK, ...scene.connection, "--yes", "--json"];
 
       const first = await run(scene, args);
@@ -151,11 +160,15 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
       const [result] = jsonLines(first);
       expect(result).toMatchObject({ matched: 2, cancelled: [fine], kept: [], alreadyTerminal: [] });
       // Only the provider's own message, once: not the engine's "update failed" or the program's echo of it.
-      expect(result!.failed).toEqual([{ queryExecutionId: rejected, error: expect.stringMatching(/^CancelQueryExecution failed: 400 InvalidParameter "rehearsed rejection" \(POST /) }]);
+      expect(result!.failed).toEqual([
+        { queryExecutionId: rejected, error: expect.stringMatching(/^CancelQueryExecution failed: 400 InvalidParameter "rehearsed rejection" \(POST /) },
+      ]);
 
       const second = await run(scene, args);
       expect(second.code).toBe(0);
-      expect(jsonLines(second)).toEqual([{ projectId: STACK, preview: false, matched: 2, cancelled: [rejected], kept: [fine], alreadyTerminal: [], failed: [] }]);
+      expect(jsonLines(second)).toEqual([
+        { projectId: STACK, preview: false, matched: 2, cancelled: [rejected], kept: [fine], alreadyTerminal: [], failed: [] },
+      ]);
       expect([fine, rejected].map((id) => emu.effectiveCancels(id))).toEqual([1, 1]);
     });
   });
@@ -184,24 +197,29 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
   });
 
   test("a run killed with everything it started after the service accepted the cancel is followed by one that unlocks and converges without a second cancel", async () => {
-    await withScene(async (scene) => {
-      const { emu, proxy } = scene;
-      const { id, args, running: killed } = await startWithCancelHeld(scene);
-      killed.killAll();
-      await killed.done;
-      proxy.release(); // the answer goes nowhere: the engine that asked is gone
-      expect(emu.effectiveCancels(id)).toBe(1);
-      expect(backendState(scene).locks).toHaveLength(1);
+    await withScene(
+      async (scene) => {
+        const { emu, proxy } = scene;
+        const { id, args, running: killed } = await startWithCancelHeld(scene);
+        killed.killAll();
+        await killed.done;
+        proxy.release(); // the answer goes nowhere: the engine that asked is gone
+        expect(emu.effectiveCancels(id)).toBe(1);
+        expect(backendState(scene).locks).toHaveLength(1);
 
-      const rerun = await run(scene, args);
-      expect(rerun.code).toBe(0);
-      expect(rerun.stderr).toMatch(new RegExp(`stack ${STACK.replace(/\./g, "\\.")} was left locked by a run on this machine that no longer runs \\(pid \\d+`));
-      // Found still cancelling: recorded, nothing sent.
-      expect(jsonLines(rerun)).toEqual([{ projectId: STACK, preview: false, matched: 1, cancelled: [], kept: [id], alreadyTerminal: [], failed: [] }]);
-      expect(emu.requests("CancelQueryExecution")).toHaveLength(1);
-      expect(emu.effectiveCancels(id)).toBe(1);
-      expect(backendState(scene)).toEqual({ ids: [id], pending: [], locks: [] });
-    }, { cancelDelayMs: 600_000 });
+        const rerun = await run(scene, args);
+        expect(rerun.code).toBe(0);
+        expect(rerun.stderr).toMatch(
+          new RegExp(`stack ${STACK.replace(/\./g, "\\.")} was left locked by a run on this machine that no longer runs \\(pid \\d+`),
+        );
+        // Found still cancelling: recorded, nothing sent.
+        expect(jsonLines(rerun)).toEqual([{ projectId: STACK, preview: false, matched: 1, cancelled: [], kept: [id], alreadyTerminal: [], failed: [] }]);
+        expect(emu.requests("CancelQueryExecution")).toHaveLength(1);
+        expect(emu.effectiveCancels(id)).toBe(1);
+        expect(backendState(scene)).toEqual({ ids: [id], pending: [], locks: [] });
+      },
+      { cancelDelayMs: 600_000 },
+    );
   });
 
   test("a listing with nothing listening on the endpoint exits 1 with its error once and no counts that say nothing failed", async () => {
@@ -210,7 +228,15 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
       await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
       const { port } = closed.address() as { port: number };
       await new Promise((resolve) => closed.close(resolve));
-      const finished = await run(scene, ["--project-id", STACK, "--endpoint", `http://127.0.0.1:${port}`, "--config-file", scene.creds.configFile, "--preview"]);
+      const finished = await run(scene, [
+        "--project-id",
+        STACK,
+        "--endpoint",
+        `http://127.0.0.1:${port}`,
+        "--config-file",
+        scene.creds.configFile,
+        "--preview",
+      ]);
       expect(finished.code).toBe(1);
       const lines = finished.stdout.split("\n").filter(Boolean);
       // Before: "matched 0: would cancel 0, kept 0, already terminal 0, failed 0", then the error.
@@ -233,10 +259,20 @@ describe("oci-query-cleanup against the emulator, through the real pulumi CLI", 
         [[...project, "--project-id", `${STACK}2`, "--stack", "nightly", ...connection, "--yes"], "--stack: only with a single --project-id"],
         // Before: exit 0, "matched 0", and a stack named after the id in the backend.
         [["--project-id", "not-an-ocid", ...connection, "--preview"], '--project-id: "not-an-ocid" is not an OCID;'],
-        [[...project, ...connection, "--preview", "--state", "RUNNING"], '--state: one of ACCEPTED, IN_PROGRESS, CANCELING, SUCCEEDED, FAILED, CANCELED expected (in any case); got "RUNNING"'],
+        [
+          [...project, ...connection, "--preview", "--state", "RUNNING"],
+          '--state: one of ACCEPTED, IN_PROGRESS, CANCELING, SUCCEEDED, FAILED, CANCELED expected (in any case); got "RUNNING"',
+        ],
         [[...project, "--endpoint", "http://queryservice.example.com", "--yes"], "--endpoint: plain http is allowed only to a loopback host"],
-        [[...project, "--yes"], "--endpoint or --region: one is needed", { ...scene.env, HOME: scene.dir, OCI_REGION: undefined, OCI_CLI_REGION: undefined, OCI_QUERY_SERVICE_ENDPOINT: undefined }],
-        [[...project, "--endpoint", scene.proxy.url, "--config-file", path.join(scene.dir, "missing"), "--yes"], `OCI config file ${path.join(scene.dir, "missing")} (from the --config-file setting) does not exist`],
+        [
+          [...project, "--yes"],
+          "--endpoint or --region: one is needed",
+          { ...scene.env, HOME: scene.dir, OCI_REGION: undefined, OCI_CLI_REGION: undefined, OCI_QUERY_SERVICE_ENDPOINT: undefined },
+        ],
+        [
+          [...project, "--endpoint", scene.proxy.url, "--config-file", path.join(scene.dir, "missing"), "--yes"],
+          `OCI config file ${path.join(scene.dir, "missing")} (from the --config-file setting) does not exist`,
+        ],
         [[...project, ...connection, "--yes"], "PULUMI_CONFIG_PASSPHRASE: not set.", { ...scene.env, PULUMI_CONFIG_PASSPHRASE: undefined }],
       ];
       for (const [args, message, env] of cases) {

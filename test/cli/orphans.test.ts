@@ -32,7 +32,11 @@ function ours(pids: number[]): Map<number, string> {
 async function expectAllGone(processes: Map<number, string>, what: string): Promise<void> {
   const alive = () => [...processes.keys()].filter((pid) => commandOf(pid) !== "");
   await until(what, () => alive().length === 0, GRACE_MS).catch(() => {
-    throw new Error(`still running ${GRACE_MS / 1000}s after ${what}:\n${alive().map((pid) => `  ${pid} ${processes.get(pid)}`).join("\n")}`);
+    throw new Error(
+      `still running ${GRACE_MS / 1000}s after ${what}:\n${alive()
+        .map((pid) => `  ${pid} ${processes.get(pid)}`)
+        .join("\n")}`,
+    );
   });
 }
 

@@ -48,10 +48,17 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 function newTypescriptProject(tarball: string): string {
   const dir = path.join(work, "app");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, "Pulumi.yaml"), "name: app\ndescription: A cancellation, as a user writes it\nruntime:\n  name: nodejs\n  options:\n    packagemanager: npm\n");
+  writeFileSync(
+    path.join(dir, "Pulumi.yaml"),
+    "name: app\ndescription: A cancellation, as a user writes it\nruntime:\n  name: nodejs\n  options:\n    packagemanager: npm\n",
+  );
   writeFileSync(
     path.join(dir, "package.json"),
-    JSON.stringify({ name: "app", main: "index.ts", devDependencies: { "@types/node": "^24", typescript: "~5.9" }, dependencies: { "@pulumi/pulumi": "^3.270.0" } }, null, 2),
+    JSON.stringify(
+      { name: "app", main: "index.ts", devDependencies: { "@types/node": "^24", typescript: "~5.9" }, dependencies: { "@pulumi/pulumi": "^3.270.0" } },
+      null,
+      2,
+    ),
   );
   writeFileSync(
     path.join(dir, "tsconfig.json"),

@@ -11,10 +11,18 @@ import { CliStack, succeeded } from "./helpers/cli-stack";
 
 jest.setTimeout(300_000);
 
-async function withProgram(config: (emu: Emulator, creds: EmulatorCredentials) => Record<string, string>, fn: (stack: CliStack, emu: Emulator) => Promise<void>): Promise<void> {
+async function withProgram(
+  config: (emu: Emulator, creds: EmulatorCredentials) => Record<string, string>,
+  fn: (stack: CliStack, emu: Emulator) => Promise<void>,
+): Promise<void> {
   await withEmulator(async (emu, creds) => {
     const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
-    const stack = await CliStack.init("test/cli/programs/preview-refusals", { "queryservice:endpoint": emu.url, projectId, queryExecutionId: id, ...config(emu, creds) });
+    const stack = await CliStack.init("test/cli/programs/preview-refusals", {
+      "queryservice:endpoint": emu.url,
+      projectId,
+      queryExecutionId: id,
+      ...config(emu, creds),
+    });
     try {
       await fn(stack, emu);
     } finally {

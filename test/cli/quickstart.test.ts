@@ -33,7 +33,6 @@ async function withQuickstart(
   }, options);
 }
 
-
 describe("examples/quickstart through pulumi", () => {
   test("preview sends nothing, up cancels once, a second up changes nothing and sends nothing, destroy sends nothing", async () => {
     await withQuickstart(async (stack, emu, { id }) => {
@@ -103,7 +102,12 @@ describe("examples/quickstart through pulumi", () => {
         const before = emu.requests().length;
 
         succeeded(await stack.run(["refresh", ...stack.stackArgs(), "--yes", "--non-interactive"]));
-        expect(emu.requests().slice(before).map((r) => r.operation)).toEqual(["GetQueryExecution", "GetQueryExecution"]);
+        expect(
+          emu
+            .requests()
+            .slice(before)
+            .map((r) => r.operation),
+        ).toEqual(["GetQueryExecution", "GetQueryExecution"]);
         expect(emu.store.get(projectId, id)!.lifecycleState).toBe("CANCELING");
         expect((await stack.resources())[0]!.outputs).toMatchObject({ lifecycleState: "CANCELING" });
         expect(await stack.outputs()).toMatchObject({ lifecycleState: "IN_PROGRESS" });

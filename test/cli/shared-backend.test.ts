@@ -31,19 +31,22 @@ interface Scene {
 }
 
 async function withScene(fn: (scene: Scene) => Promise<void>, { cancelDelayMs = 500 } = {}): Promise<void> {
-  await withEmulator(async (emu, creds) => {
-    const dir = mkdtempSync(path.join(tmpdir(), "qec-shared-backend-"));
-    const store = await startObjectStore();
-    const proxy = await startHoldingProxy(emu.url);
-    try {
-      await fn({ emu, creds, proxy, store, backendUrl: store.bucket(BUCKET, PREFIX), dir });
-    } finally {
-      killUnfinished();
-      await proxy.close();
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }, { cancelDelayMs });
+  await withEmulator(
+    async (emu, creds) => {
+      const dir = mkdtempSync(path.join(tmpdir(), "qec-shared-backend-"));
+      const store = await startObjectStore();
+      const proxy = await startHoldingProxy(emu.url);
+      try {
+        await fn({ emu, creds, proxy, store, backendUrl: store.bucket(BUCKET, PREFIX), dir });
+      } finally {
+        killUnfinished();
+        await proxy.close();
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    { cancelDelayMs },
+  );
 }
 
 /** One runner on host `host`: a machine of its own, sharing only the bucket and the passphrase. */
@@ -76,13 +79,20 @@ describe("oci-query-cleanup runners sharing an S3-compatible backend, through th
       scene.proxy.holdAnswers({ method: "POST", pathIncludes: "/actions/cancel" });
       const runners = ["runner-1", "runner-2"].map((host) => runner(scene, host, ["--project-id", project(0)]));
       await scene.proxy.heldAnswer();
-      await until("a runner to wait for the lock", () => runners.some((r) => /is locked by another update \(pid \d+ on runner-[12] since .*\): trying again in/.test(r.stderr())), 240_000).catch((e: Error) => {
+      await until(
+        "a runner to wait for the lock",
+        () => runners.some((r) => /is locked by another update \(pid \d+ on runner-[12] since .*\): trying again in/.test(r.stderr())),
+        240_000,
+      ).catch((e: Error) => {
         throw new Error(`${e.message}; the runners said:\n${runners.map((r) => r.stderr()).join("\n---\n")}`);
       });
       scene.proxy.release();
 
       const finished = await Promise.all(runners.map((r) => r.done));
-      expect(finished.map(explain)).toEqual([{ code: 0, stderr: "" }, { code: 0, stderr: "" }]);
+      expect(finished.map(explain)).toEqual([
+        { code: 0, stderr: "" },
+        { code: 0, stderr: "" },
+      ]);
       const results = finished.flatMap(jsonLines);
       expect(sorted(results.flatMap((r) => r.cancelled))).toEqual(sorted(ids));
       expect(results.flatMap((r) => r.failed)).toEqual([]);
@@ -105,7 +115,15 @@ describe("oci-query-cleanup runners sharing an S3-compatible backend, through th
       expect(sorted(byRunner.flat())).toEqual(sorted(projects));
       finished.forEach((f, i) => expect(f.stderr).toContain(`oci-query-cleanup: shard ${i + 1}/5: ${byRunner[i]!.length} of the 10 projects`));
       for (const result of finished.flatMap(jsonLines)) {
-        expect(result).toEqual({ projectId: result.projectId, preview: false, matched: 2, cancelled: sorted(ids.get(result.projectId)!), kept: [], alreadyTerminal: [], failed: [] });
+        expect(result).toEqual({
+          projectId: result.projectId,
+          preview: false,
+          matched: 2,
+          cancelled: sorted(ids.get(result.projectId)!),
+          kept: [],
+          alreadyTerminal: [],
+          failed: [],
+        });
       }
       const all = [...ids.values()].flat();
       expect(sorted(cancelsSent(scene.emu))).toEqual(sorted(all));
@@ -114,38 +132,54 @@ describe("oci-query-cleanup runners sharing an S3-compatible backend, through th
   });
 
   test("a runner SIGKILLed mid-update: another host waits and never removes its lock; the next run on the dead run's host unlocks and both converge with no second cancel", async () => {
-    await withScene(async (scene) => {
-      const id = scene.emu.store.addExecution({ projectId: project(0), lifecycleState: "IN_PROGRESS" }).id;
-      const args = ["--project-id", project(0)];
-      scene.proxy.holdAnswers({ method: "POST", pathIncludes: "/actions/cancel" });
-      const killed = runner(scene, "runner-a", args);
-      await scene.proxy.heldAnswer();
-      killed.killAll();
-      await killed.done;
-      scene.proxy.release(); // the answer goes nowhere: the engine that asked is gone
-      expect(scene.emu.effectiveCancels(id)).toBe(1);
-      const left = bucketRecord(scene, project(0)).locks;
-      expect(left).toHaveLength(1);
+    await withScene(
+      async (scene) => {
+        const id = scene.emu.store.addExecution({ projectId: project(0), lifecycleState: "IN_PROGRESS" }).id;
+        const args = ["--project-id", project(0)];
+        scene.proxy.holdAnswers({ method: "POST", pathIncludes: "/actions/cancel" });
+        const killed = runner(scene, "runner-a", args);
+        await scene.proxy.heldAnswer();
+        killed.killAll();
+        await killed.done;
+        scene.proxy.release(); // the answer goes nowhere: the engine that asked is gone
+        expect(scene.emu.effectiveCancels(id)).toBe(1);
+        const left = bucketRecord(scene, project(0)).locks;
+        expect(left).toHaveLength(1);
 
-      const other = await runner(scene, "runner-b", [...args, "--lock-wait", "3s"]).done;
-      expect(other.code).toBe(1);
-      const [skipped] = jsonLines(other);
-      expect(skipped!.failed).toEqual([{ queryExecutionId: null, error: expect.stringMatching(/^stack \S+ is locked by another update \(pid \d+ on runner-a since [^)]+\): .* so this run did nothing\. It waited \d+ s for it \(--lock-wait\)\./) }]);
-      expect(other.stderr).toMatch(/trying again in/);
-      expect(other.stderr).not.toContain("was left locked");
-      expect(bucketRecord(scene, project(0)).locks).toEqual(left);
+        const other = await runner(scene, "runner-b", [...args, "--lock-wait", "3s"]).done;
+        expect(other.code).toBe(1);
+        const [skipped] = jsonLines(other);
+        expect(skipped!.failed).toEqual([
+          {
+            queryExecutionId: null,
+            error: expect.stringMatching(
+              /^stack \S+ is locked by another update \(pid \d+ on runner-a since [^)]+\): .* so this run did nothing\. It waited \d+ s for it \(--lock-wait\)\./,
+            ),
+          },
+        ]);
+        expect(other.stderr).toMatch(/trying again in/);
+        expect(other.stderr).not.toContain("was left locked");
+        expect(bucketRecord(scene, project(0)).locks).toEqual(left);
 
-      const sameHost = await runner(scene, "runner-a", args).done;
-      expect(explain(sameHost)).toEqual({ code: 0, stderr: "" });
-      expect(sameHost.stderr).toMatch(/was left locked by a run on this machine that no longer runs \(pid \d+ on runner-a since [^)]+\): unlocking it \(pulumi cancel\) and going on/);
-      expect(jsonLines(sameHost)).toEqual([{ projectId: project(0), preview: false, matched: 1, cancelled: [], kept: [id], alreadyTerminal: [], failed: [] }]);
+        const sameHost = await runner(scene, "runner-a", args).done;
+        expect(explain(sameHost)).toEqual({ code: 0, stderr: "" });
+        expect(sameHost.stderr).toMatch(
+          /was left locked by a run on this machine that no longer runs \(pid \d+ on runner-a since [^)]+\): unlocking it \(pulumi cancel\) and going on/,
+        );
+        expect(jsonLines(sameHost)).toEqual([
+          { projectId: project(0), preview: false, matched: 1, cancelled: [], kept: [id], alreadyTerminal: [], failed: [] },
+        ]);
 
-      const otherAgain = await runner(scene, "runner-b", args).done;
-      expect(explain(otherAgain)).toEqual({ code: 0, stderr: "" });
-      expect(jsonLines(otherAgain)).toEqual([{ projectId: project(0), preview: false, matched: 1, cancelled: [], kept: [id], alreadyTerminal: [], failed: [] }]);
-      expect(cancelsSent(scene.emu)).toEqual([id]);
-      expect(bucketRecord(scene, project(0))).toEqual({ ids: [id], pending: [], locks: [] });
-    }, { cancelDelayMs: 600_000 });
+        const otherAgain = await runner(scene, "runner-b", args).done;
+        expect(explain(otherAgain)).toEqual({ code: 0, stderr: "" });
+        expect(jsonLines(otherAgain)).toEqual([
+          { projectId: project(0), preview: false, matched: 1, cancelled: [], kept: [id], alreadyTerminal: [], failed: [] },
+        ]);
+        expect(cancelsSent(scene.emu)).toEqual([id]);
+        expect(bucketRecord(scene, project(0))).toEqual({ ids: [id], pending: [], locks: [] });
+      },
+      { cancelDelayMs: 600_000 },
+    );
   });
 
   test("the object store restarted mid-update: the engine's own write retries carry the run over it, every match is cancelled and recorded once", async () => {
@@ -161,7 +195,9 @@ describe("oci-query-cleanup runners sharing an S3-compatible backend, through th
 
       const finished = await running.done;
       expect(explain(finished)).toEqual({ code: 0, stderr: "" });
-      expect(jsonLines(finished)).toEqual([{ projectId: project(0), preview: false, matched: 3, cancelled: sorted(ids), kept: [], alreadyTerminal: [], failed: [] }]);
+      expect(jsonLines(finished)).toEqual([
+        { projectId: project(0), preview: false, matched: 3, cancelled: sorted(ids), kept: [], alreadyTerminal: [], failed: [] },
+      ]);
       expect(sorted(cancelsSent(scene.emu))).toEqual(sorted(ids));
       expect(bucketRecord(scene, project(0))).toEqual({ ids: sorted(ids), pending: [], locks: [] });
     });
@@ -184,7 +220,9 @@ describe("oci-query-cleanup runners sharing an S3-compatible backend, through th
       expect(result!.failed).toEqual([
         {
           queryExecutionId: null,
-          error: expect.stringMatching(/^the backend s3:\/\/cleanups\/shared\?endpoint=\S+ could not be read or written \(dial tcp 127\.0\.0\.1:\d+: connect: connection refused\): this run stopped/),
+          error: expect.stringMatching(
+            /^the backend s3:\/\/cleanups\/shared\?endpoint=\S+ could not be read or written \(dial tcp 127\.0\.0\.1:\d+: connect: connection refused\): this run stopped/,
+          ),
         },
       ]);
       expect(cancelsSent(scene.emu)).toEqual([]);
@@ -192,7 +230,9 @@ describe("oci-query-cleanup runners sharing an S3-compatible backend, through th
       await scene.store.start();
       const next = await runner(scene, "runner-a", args).done;
       expect(explain(next)).toEqual({ code: 0, stderr: "" });
-      expect(jsonLines(next)).toEqual([{ projectId: project(0), preview: false, matched: 2, cancelled: sorted(ids), kept: [], alreadyTerminal: [], failed: [] }]);
+      expect(jsonLines(next)).toEqual([
+        { projectId: project(0), preview: false, matched: 2, cancelled: sorted(ids), kept: [], alreadyTerminal: [], failed: [] },
+      ]);
       expect(sorted(cancelsSent(scene.emu))).toEqual(sorted(ids));
       expect(bucketRecord(scene, project(0))).toEqual({ ids: sorted(ids), pending: [], locks: [] });
     });

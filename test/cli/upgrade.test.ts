@@ -40,7 +40,12 @@ test("an upgrade changes nothing and sends nothing; refresh and destroy still wo
 
       const refreshed = await stack.refresh();
       succeeded(refreshed);
-      expect(emu.requests().slice(seen).map((r) => r.operation)).toEqual(["GetQueryExecution"]);
+      expect(
+        emu
+          .requests()
+          .slice(seen)
+          .map((r) => r.operation),
+      ).toEqual(["GetQueryExecution"]);
       const observed = emu.store.get(execution.projectId, execution.id)!.lifecycleState;
       expect(["CANCELING", "CANCELED"]).toContain(observed);
       expect((await stack.resources())[0]!.outputs).toMatchObject({ lifecycleState: observed, outcome: "CANCEL_REQUESTED" });

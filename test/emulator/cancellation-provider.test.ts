@@ -25,7 +25,11 @@ let implementation: Implementation;
  */
 function fresh(options: ImplementationOptions = {}): Implementation {
   implementation?.close();
-  implementation = createImplementation({ log: (line) => logs.push(line), client: { retry: { baseDelayMs: 5, maxDelayMs: 20, totalBudgetMs: 10_000 } }, ...options });
+  implementation = createImplementation({
+    log: (line) => logs.push(line),
+    client: { retry: { baseDelayMs: 5, maxDelayMs: 20, totalBudgetMs: 10_000 } },
+    ...options,
+  });
   return implementation;
 }
 
@@ -148,12 +152,7 @@ describe("create", () => {
       const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
       emu.faults.add({ operation: "CancelQueryExecution", times: 1, respond: { status: 412, code: "NoEtagMatch", message: "etag mismatch" } });
       const result = await create({ projectId, queryExecutionId: id, ...connection(emu, creds) });
-      expect(emu.requests().map((r) => r.operation)).toEqual([
-        "GetQueryExecution",
-        "CancelQueryExecution",
-        "GetQueryExecution",
-        "CancelQueryExecution",
-      ]);
+      expect(emu.requests().map((r) => r.operation)).toEqual(["GetQueryExecution", "CancelQueryExecution", "GetQueryExecution", "CancelQueryExecution"]);
       expect(emu.effectiveCancels(id)).toBe(1);
       expect(result.outs.outcome).toBe("CANCEL_REQUESTED");
     });
@@ -321,7 +320,9 @@ describe("create", () => {
   test("says at once that nothing is listening on a loopback endpoint, without retrying", async () => {
     await withEmulator(async (_emu, creds) => {
       const dead = { projectId: "p", queryExecutionId: "q", endpoint: "http://127.0.0.1:9", configFile: creds.configFile, profile: creds.profile };
-      await expect(create(dead)).rejects.toThrow(/GetQueryExecution failed: ECONNREFUSED "nothing is listening on 127\.0\.0\.1:9 — is the emulator running\?" .*1 attempt\)/);
+      await expect(create(dead)).rejects.toThrow(
+        /GetQueryExecution failed: ECONNREFUSED "nothing is listening on 127\.0\.0\.1:9 — is the emulator running\?" .*1 attempt\)/,
+      );
       expect(logs).toEqual([]);
     });
   });
@@ -356,10 +357,10 @@ describe("create", () => {
         const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
         let now = 0;
         fresh({ now: () => now, sleep: async (ms) => void (now += ms) });
-        const error = await rejection(
+        const error = (await rejection(
           create({ projectId, queryExecutionId: id, waitForTerminalState: true, waitTimeoutSeconds: 5, ...connection(emu, creds) }),
           Error,
-        ) as Error & { id?: string; properties?: Props };
+        )) as Error & { id?: string; properties?: Props };
         expect(error.message).toMatch(/still CANCELING after 5s \(waitTimeoutSeconds\)\. The cancel will not be sent again/);
         expect(error.id).toMatch(new RegExp(`^${id}:qec1-`));
         expect(error.properties).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELING" });
@@ -430,7 +431,13 @@ describe("diff", () => {
   test("updates in place for wait and connection settings", async () => {
     await withEmulator(async (emu, creds) => {
       const { news, created } = await fixture(emu, creds);
-      for (const [key, value] of Object.entries({ waitForTerminalState: true, waitTimeoutSeconds: 30, onNotFound: "succeed", region: "iad", profile: "OTHER" })) {
+      for (const [key, value] of Object.entries({
+        waitForTerminalState: true,
+        waitTimeoutSeconds: 30,
+        onNotFound: "succeed",
+        region: "iad",
+        profile: "OTHER",
+      })) {
         // Normalised only: check would (rightly) refuse a profile the emulator's config file lacks.
         const diff = await implementation.diff(created.id, created.outs, normaliseInputs({ ...news, [key]: value }).inputs as unknown as Props);
         expect([key, diff]).toEqual([key, { changes: true, replaces: [], deleteBeforeReplace: false }]);
@@ -496,9 +503,19 @@ describe("update and check", () => {
   });
 
   test.each([
-    ["plain http to a host that is not loopback", { endpoint: "http://example.com" }, "endpoint", /^plain http is allowed only to a loopback host .*use https for example\.com\.$/],
+    [
+      "plain http to a host that is not loopback",
+      { endpoint: "http://example.com" },
+      "endpoint",
+      /^plain http is allowed only to a loopback host .*use https for example\.com\.$/,
+    ],
     ["an unknown region", { endpoint: undefined, region: "xyz" }, "region", /^Unknown region "xyz": use a region id such as us-ashburn-1/],
-    ["a missing config file", { configFile: "/nonexistent/config" }, "configFile", /^OCI config file \/nonexistent\/config \(from the configFile setting\) does not exist/],
+    [
+      "a missing config file",
+      { configFile: "/nonexistent/config" },
+      "configFile",
+      /^OCI config file \/nonexistent\/config \(from the configFile setting\) does not exist/,
+    ],
     ["an unknown profile", { profile: "NOPE" }, "profile", /has no profile \[NOPE\] \(from the profile setting\)/],
   ])("check refuses %s, as create would, naming the property and sending nothing", async (_what, change, property, reason) => {
     await withEmulator(async (emu, creds) => {
@@ -510,19 +527,22 @@ describe("update and check", () => {
   });
 
   test("check refuses a key file that is missing, or encrypted without its passphrase, naming the config file", async () => {
-    await withEmulator(async (emu, creds) => {
-      const news = { projectId: "p", queryExecutionId: "q", ...connection(emu, creds) };
-      const config = readFileSync(creds.configFile, "utf8");
-      writeFileSync(creds.configFile, config.replace(/^key_file=.*$/m, "key_file=/nonexistent/key.pem"));
-      expect((await implementation.check({}, news)).failures).toEqual([
-        { property: "configFile", reason: expect.stringMatching(/key_file \/nonexistent\/key\.pem does not exist/) },
-      ]);
-      writeFileSync(creds.configFile, config.replace(/^pass_phrase=.*\n/m, ""));
-      expect((await implementation.check({}, news)).failures).toEqual([
-        { property: "configFile", reason: expect.stringMatching(/encrypted and no passphrase is set; set one in pass_phrase of profile/) },
-      ]);
-      expect(emu.requests()).toHaveLength(0);
-    }, { credentials: { passphrase: "correct horse battery staple" } });
+    await withEmulator(
+      async (emu, creds) => {
+        const news = { projectId: "p", queryExecutionId: "q", ...connection(emu, creds) };
+        const config = readFileSync(creds.configFile, "utf8");
+        writeFileSync(creds.configFile, config.replace(/^key_file=.*$/m, "key_file=/nonexistent/key.pem"));
+        expect((await implementation.check({}, news)).failures).toEqual([
+          { property: "configFile", reason: expect.stringMatching(/key_file \/nonexistent\/key\.pem does not exist/) },
+        ]);
+        writeFileSync(creds.configFile, config.replace(/^pass_phrase=.*\n/m, ""));
+        expect((await implementation.check({}, news)).failures).toEqual([
+          { property: "configFile", reason: expect.stringMatching(/encrypted and no passphrase is set; set one in pass_phrase of profile/) },
+        ]);
+        expect(emu.requests()).toHaveLength(0);
+      },
+      { credentials: { passphrase: "correct horse battery staple" } },
+    );
   });
 
   test("check skips the connection rules while a connection input is unknown at preview", async () => {
@@ -544,7 +564,9 @@ describe("createImplementation", () => {
     await withEmulator(async (emu, creds) => {
       const other = createImplementation({ log: () => undefined });
       try {
-        await implementation.configure(stackConfig({ "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile, "oci:configFileProfile": creds.profile }));
+        await implementation.configure(
+          stackConfig({ "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile, "oci:configFileProfile": creds.profile }),
+        );
         const news = { projectId: "p", queryExecutionId: "q" };
         expect((await implementation.check({}, news)).failures ?? []).toEqual([]);
         // No endpoint input: the failure is the resource's, its message listing every place to set one.

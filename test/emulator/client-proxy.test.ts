@@ -90,7 +90,15 @@ describe("QueryServiceClient through HTTPS_PROXY", () => {
     // emulator's is CN=localhost.
     const pems = await generate([{ name: "commonName", value: "test proxy" }], {
       keySize: 2048,
-      extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }, { type: 2, value: "localhost" }] }],
+      extensions: [
+        {
+          name: "subjectAltName",
+          altNames: [
+            { type: 7, ip: "127.0.0.1" },
+            { type: 2, value: "localhost" },
+          ],
+        },
+      ],
     });
     const proxyTls = { key: pems.private, cert: pems.cert };
     await behindProxy(
@@ -172,7 +180,13 @@ describe("QueryServiceClient and loopback endpoints", () => {
     try {
       await withEmulator(
         async (emu, creds) => {
-          const client = new QueryServiceClient({ endpoint: emu.url, configFile: creds.configFile, profile: creds.profile, ca: emu.ca, proxyEnv: { HTTPS_PROXY: proxy.url } });
+          const client = new QueryServiceClient({
+            endpoint: emu.url,
+            configFile: creds.configFile,
+            profile: creds.profile,
+            ca: emu.ca,
+            proxyEnv: { HTTPS_PROXY: proxy.url },
+          });
           try {
             const { projectId, id } = emu.store.addExecution();
             await client.getQueryExecution(projectId, id);

@@ -74,8 +74,16 @@ describe("admin routes", () => {
   test("GET /_emulator/stats counts requests by operation and status", async () => {
     await withEmulator(async (emu, creds) => {
       const { projectId, id } = emu.store.addExecution();
-      await signedRequest(emu, creds, { method: "POST", path: `/20210831/projects/${projectId}/queryExecutions/${id}/actions/cancel`, headers: { "opc-retry-token": "a" } });
-      await signedRequest(emu, creds, { method: "POST", path: `/20210831/projects/${projectId}/queryExecutions/${id}/actions/cancel`, headers: { "opc-retry-token": "a" } });
+      await signedRequest(emu, creds, {
+        method: "POST",
+        path: `/20210831/projects/${projectId}/queryExecutions/${id}/actions/cancel`,
+        headers: { "opc-retry-token": "a" },
+      });
+      await signedRequest(emu, creds, {
+        method: "POST",
+        path: `/20210831/projects/${projectId}/queryExecutions/${id}/actions/cancel`,
+        headers: { "opc-retry-token": "a" },
+      });
       const stats = (await admin(emu, "GET", "/stats")).json();
       expect(stats).toMatchObject({
         requests: 2,

@@ -111,7 +111,10 @@ describe("oci-query-service-emulator CLI", () => {
       await waitFor(cli.output, "Press Ctrl-C to stop.");
       const out = cli.output();
       const endpoint = /endpoint:\s+(\S+)/.exec(out)![1]!;
-      const block = out.split("paste into the shell that runs it):\n")[1]!.split("\n").filter((l) => /^ {2}(unset|export) /.test(l));
+      const block = out
+        .split("paste into the shell that runs it):\n")[1]!
+        .split("\n")
+        .filter((l) => /^ {2}(unset|export) /.test(l));
       expect(block).toHaveLength(3);
       const env: NodeJS.ProcessEnv = { PATH: process.env["PATH"], OCI_CLI_PROFILE: "WORK" };
       const pasted = execFileSync("sh", ["-c", `${block.join("\n")}\nenv`], { env, encoding: "utf8" }).split("\n");

@@ -36,7 +36,12 @@ describe("faults.add respond", () => {
     await withEmulator(async (emu, creds) => {
       const a = emu.store.addExecution();
       const b = emu.store.addExecution();
-      emu.faults.add({ operation: "GetQueryExecution", queryExecutionId: a.id, times: Infinity, respond: { status: 409, code: "IncorrectState", message: "busy" } });
+      emu.faults.add({
+        operation: "GetQueryExecution",
+        queryExecutionId: a.id,
+        times: Infinity,
+        respond: { status: 409, code: "IncorrectState", message: "busy" },
+      });
       for (let i = 0; i < 3; i++) {
         const res = await signedRequest(emu, creds, { path: getPath(a.projectId, a.id) });
         expect([res.status, res.json()]).toEqual([409, { code: "IncorrectState", message: "busy" }]);
@@ -70,7 +75,11 @@ describe("faults.add respond", () => {
   });
 
   test.each([
-    ["a header value with CRLF", { respond: { status: 503, headers: { "x-a": "1\r\nx-injected: 2" } } }, /`respond.headers.x-a` to be a header value without CR, LF/],
+    [
+      "a header value with CRLF",
+      { respond: { status: 503, headers: { "x-a": "1\r\nx-injected: 2" } } },
+      /`respond.headers.x-a` to be a header value without CR, LF/,
+    ],
     ["a header name with a space", { respond: { status: 503, headers: { "bad name": "1" } } }, /`respond.headers` to be HTTP header names .*; got "bad name"/],
     ["a retryAfter with a newline", { respond: { status: 429, retryAfter: "1\n2" } }, /`respond.retryAfter`/],
     ["a delay longer than a timer can wait", { delayMs: 3e9 }, /`delayMs` to be a number of milliseconds from 0 to 2147483647/],

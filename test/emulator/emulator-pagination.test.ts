@@ -47,10 +47,18 @@ describe("ListQueryExecutions", () => {
     await withEmulator(async (emu, creds) => {
       seedFive(emu);
       expect((await allPages(emu, creds, "p1", { limit: "3", sortBy: "displayName", sortOrder: "ASC" })).flat()).toEqual([
-        "alpha", "bravo", "charlie", "delta", "echo",
+        "alpha",
+        "bravo",
+        "charlie",
+        "delta",
+        "echo",
       ]);
       expect((await allPages(emu, creds, "p1", { limit: "3", sortBy: "displayName", sortOrder: "DESC" })).flat()).toEqual([
-        "echo", "delta", "charlie", "bravo", "alpha",
+        "echo",
+        "delta",
+        "charlie",
+        "bravo",
+        "alpha",
       ]);
     });
   });
@@ -69,7 +77,12 @@ describe("ListQueryExecutions", () => {
   test("filters by lifecycleState and exact name across pages", async () => {
     await withEmulator(async (emu, creds) => {
       for (let i = 0; i < 6; i++) {
-        emu.store.addExecution({ projectId: "p1", name: i % 2 ? "nightly" : "nightly-2", lifecycleState: i < 4 ? "IN_PROGRESS" : "SUCCEEDED", timeCreated: 1_000 + i });
+        emu.store.addExecution({
+          projectId: "p1",
+          name: i % 2 ? "nightly" : "nightly-2",
+          lifecycleState: i < 4 ? "IN_PROGRESS" : "SUCCEEDED",
+          timeCreated: 1_000 + i,
+        });
       }
       expect((await allPages(emu, creds, "p1", { limit: "1", name: "nightly" })).flat()).toEqual(["nightly", "nightly", "nightly"]);
       const running = await allPages(emu, creds, "p1", { limit: "2", lifecycleState: "IN_PROGRESS" });

@@ -42,7 +42,9 @@ describe("request log", () => {
   });
 
   test("refuses a requestLogSize that is not a whole number", async () => {
-    await expect(withEmulator(async () => undefined, { requestLogSize: 2.5 })).rejects.toThrow(/`requestLogSize` to be a whole number >= 0 or Infinity; got 2.5/);
+    await expect(withEmulator(async () => undefined, { requestLogSize: 2.5 })).rejects.toThrow(
+      /`requestLogSize` to be a whole number >= 0 or Infinity; got 2.5/,
+    );
   });
 
   test("stats count only the retry tokens not yet expired", async () => {

@@ -211,7 +211,13 @@ describe("credentials", () => {
     await withEmulator(async (_emu, creds) => {
       const text = await readFile(creds.configFile, "utf8");
       expect(text).toContain("[DEFAULT]");
-      for (const line of [`user=${creds.user}`, `fingerprint=${creds.fingerprint}`, `tenancy=${creds.tenancy}`, `key_file=${creds.keyFile}`, "region=us-ashburn-1"]) {
+      for (const line of [
+        `user=${creds.user}`,
+        `fingerprint=${creds.fingerprint}`,
+        `tenancy=${creds.tenancy}`,
+        `key_file=${creds.keyFile}`,
+        "region=us-ashburn-1",
+      ]) {
         expect(text).toContain(line);
       }
       expect(creds.fingerprint).toBe(keyFingerprint(creds.publicKeyPem));

@@ -8,13 +8,7 @@ import * as https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DefaultRequestSigner, SessionAuthDetailProvider, SimpleAuthenticationDetailsProvider } from "oci-common";
-import {
-  startEmulator,
-  type Emulator,
-  type EmulatorCredentials,
-  type StartEmulatorOptions,
-  type WriteCredentialsOptions,
-} from "../../emulator/index.js";
+import { startEmulator, type Emulator, type EmulatorCredentials, type StartEmulatorOptions, type WriteCredentialsOptions } from "../../emulator/index.js";
 
 export interface WithEmulatorOptions extends StartEmulatorOptions {
   /** How the credentials are written (passphrase, session token, profile). */
@@ -22,10 +16,7 @@ export interface WithEmulatorOptions extends StartEmulatorOptions {
 }
 
 /** Runs `fn` with a fresh emulator and credentials in a temp dir; closes both whatever happens. */
-export async function withEmulator<T>(
-  fn: (emu: Emulator, creds: EmulatorCredentials) => Promise<T>,
-  options: WithEmulatorOptions = {},
-): Promise<T> {
+export async function withEmulator<T>(fn: (emu: Emulator, creds: EmulatorCredentials) => Promise<T>, options: WithEmulatorOptions = {}): Promise<T> {
   const { credentials, ...start } = options;
   const dir = await mkdtemp(join(tmpdir(), "with-emulator-"));
   let emu: Emulator | undefined;
@@ -115,7 +106,10 @@ export function send(
         port: url.port,
         method: request.method,
         path: request.path,
-        headers: { ...(body && !hasHeader(request.headers, "content-length") ? { "content-length": String(Buffer.byteLength(body)) } : {}), ...request.headers },
+        headers: {
+          ...(body && !hasHeader(request.headers, "content-length") ? { "content-length": String(Buffer.byteLength(body)) } : {}),
+          ...request.headers,
+        },
         agent: false,
         ...(emu.ca ? { ca: emu.ca } : {}),
       },

@@ -96,9 +96,7 @@ describe("startPlugin", () => {
 
   test("a failing create becomes a PluginError carrying the provider's message", async () => {
     fs.writeFileSync(path.join(store, "fail-create-f"), "");
-    const error = await plugin
-      .create(urn("f"), { store, name: "f", value: "1", key: "k", __provider: providerText })
-      .catch((e: unknown) => e);
+    const error = await plugin.create(urn("f"), { store, name: "f", value: "1", key: "k", __provider: providerText }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PluginError);
     expect(error).toMatchObject({ method: "create", code: 2, codeName: "UNKNOWN", message: "injected create failure for f" });
     expect((error as PluginError).initFailure).toBeUndefined();
@@ -106,9 +104,7 @@ describe("startPlugin", () => {
 
   test("a create that fails to initialise reports the id and properties the engine records", async () => {
     fs.writeFileSync(path.join(store, "initfail-create-i"), "");
-    const error = (await plugin
-      .create(urn("i"), { store, name: "i", value: "1", key: "k", __provider: providerText })
-      .catch((e: unknown) => e)) as PluginError;
+    const error = (await plugin.create(urn("i"), { store, name: "i", value: "1", key: "k", __provider: providerText }).catch((e: unknown) => e)) as PluginError;
     expect(error.message).toBe("injected init failure for i");
     expect(error.initFailure).toEqual({
       id: expect.stringMatching(/^i-/),

@@ -78,35 +78,38 @@ test("check failures name each property and reach no service", async () => {
 });
 
 test("a create interrupted after the POST (plugin killed), run again in a new plugin, cancels once", async () => {
-  await withEmulator(async (emu, creds) => {
-    const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
-    const config = { "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile };
-    // The cancel is applied, then its answer is held back long enough to kill the plugin.
-    emu.faults.add({ operation: "CancelQueryExecution", times: 1, afterEffect: "drop-connection", delayMs: 200 });
-    const news = { projectId, queryExecutionId: id, __provider: providerText };
-    const first = await startPlugin({ cwd: ROOT, config });
-    try {
-      await first.configure(config);
-      const inputs = (await first.check(URN, {}, news)).inputs;
-      const attempt = first.create(URN, inputs).then(
-        () => "created",
-        (e: unknown) => (e instanceof PluginError ? "failed" : String(e)),
-      );
-      while (emu.requests("CancelQueryExecution").length === 0) await new Promise((r) => setTimeout(r, 5));
-      await first.stop(); // killed mid-create, as a crash or Ctrl-C would
-      expect(await attempt).toBe("failed");
-    } finally {
-      await first.stop();
-    }
-    await withPlugin(config, async (second) => {
-      const inputs = (await second.check(URN, {}, news)).inputs;
-      const created = await second.create(URN, inputs);
-      expect(created.properties).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELING" });
-    });
-    expect(emu.requests("CancelQueryExecution")).toHaveLength(1);
-    expect(emu.effectiveCancels(id)).toBe(1);
-    // CANCELING outlasts the re-run however loaded the machine, so the re-run finds the cancel under way.
-  }, { cancelDelayMs: 600_000 });
+  await withEmulator(
+    async (emu, creds) => {
+      const { projectId, id } = emu.store.addExecution({ lifecycleState: "IN_PROGRESS" });
+      const config = { "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile };
+      // The cancel is applied, then its answer is held back long enough to kill the plugin.
+      emu.faults.add({ operation: "CancelQueryExecution", times: 1, afterEffect: "drop-connection", delayMs: 200 });
+      const news = { projectId, queryExecutionId: id, __provider: providerText };
+      const first = await startPlugin({ cwd: ROOT, config });
+      try {
+        await first.configure(config);
+        const inputs = (await first.check(URN, {}, news)).inputs;
+        const attempt = first.create(URN, inputs).then(
+          () => "created",
+          (e: unknown) => (e instanceof PluginError ? "failed" : String(e)),
+        );
+        while (emu.requests("CancelQueryExecution").length === 0) await new Promise((r) => setTimeout(r, 5));
+        await first.stop(); // killed mid-create, as a crash or Ctrl-C would
+        expect(await attempt).toBe("failed");
+      } finally {
+        await first.stop();
+      }
+      await withPlugin(config, async (second) => {
+        const inputs = (await second.check(URN, {}, news)).inputs;
+        const created = await second.create(URN, inputs);
+        expect(created.properties).toMatchObject({ outcome: "CANCEL_REQUESTED", lifecycleState: "CANCELING" });
+      });
+      expect(emu.requests("CancelQueryExecution")).toHaveLength(1);
+      expect(emu.effectiveCancels(id)).toBe(1);
+      // CANCELING outlasts the re-run however loaded the machine, so the re-run finds the cancel under way.
+    },
+    { cancelDelayMs: 600_000 },
+  );
 });
 
 test("a wait that times out is reported as created-but-failed-to-initialise, so the engine keeps the record", async () => {

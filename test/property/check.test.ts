@@ -73,9 +73,7 @@ const news = fc
   .record(Object.fromEntries(KEYS.map((k) => [k, anyValue])) as Record<(typeof KEYS)[number], fc.Arbitrary<unknown>>, {
     requiredKeys: [],
   })
-  .chain((known) =>
-    fc.dictionary(anyString, anyValue, { maxKeys: 3 }).map((extra) => ({ ...extra, ...known }) as Record<string, unknown>),
-  );
+  .chain((known) => fc.dictionary(anyString, anyValue, { maxKeys: 3 }).map((extra) => ({ ...extra, ...known }) as Record<string, unknown>));
 
 let emu: Emulator;
 let creds: EmulatorCredentials;
@@ -85,7 +83,11 @@ beforeAll(async () => {
   emu = await startEmulator();
   creds = await emu.writeCredentials();
   // A usable connection from stack config, so check's connection rules pass unless an input breaks them.
-  const config: Record<string, string> = { "queryservice:endpoint": emu.url, "queryservice:configFile": creds.configFile, "oci:configFileProfile": creds.profile };
+  const config: Record<string, string> = {
+    "queryservice:endpoint": emu.url,
+    "queryservice:configFile": creds.configFile,
+    "oci:configFileProfile": creds.profile,
+  };
   await implementation.configure({ config: { get: (key: string) => config[key], require: (key: string) => config[key] ?? "" } });
 });
 
@@ -112,7 +114,10 @@ describe("check", () => {
         const result = await checkOf(input);
         for (const failure of result.failures ?? []) {
           // An input, or the stack config key a connection setting came from.
-          expect([failure.property, failure.property in input || ["projectId", "queryExecutionId"].includes(failure.property) || STACK_KEYS.includes(failure.property)]).toEqual([failure.property, true]);
+          expect([
+            failure.property,
+            failure.property in input || ["projectId", "queryExecutionId"].includes(failure.property) || STACK_KEYS.includes(failure.property),
+          ]).toEqual([failure.property, true]);
         }
       }),
       { seed: SEED, numRuns: 400 },
@@ -161,7 +166,9 @@ describe("check", () => {
   test("rejects ids with control characters or outside 1..255 characters, naming the property", async () => {
     const badId = fc.oneof(
       fc.string({ minLength: 256, maxLength: 400 }),
-      fc.tuple(fc.string({ maxLength: 10 }), fc.integer({ min: 0, max: 0x1f }), fc.string({ maxLength: 10 })).map(([a, c, b]) => a + String.fromCharCode(c) + b),
+      fc
+        .tuple(fc.string({ maxLength: 10 }), fc.integer({ min: 0, max: 0x1f }), fc.string({ maxLength: 10 }))
+        .map(([a, c, b]) => a + String.fromCharCode(c) + b),
     );
     await fc.assert(
       fc.asyncProperty(badId, fc.constantFrom("projectId", "queryExecutionId"), async (value, key) => {

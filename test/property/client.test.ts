@@ -49,22 +49,35 @@ const body = fc.oneof(
 
 const headerText = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 });
 const retryAfter = fc.oneof(
-  fc.constantFrom("0", "1", "0.2", "-1", "1e3", "NaN", "soon", "999999", "0x10", "1.5.2", " 1 ", "Wed, 21 Oct 2015 07:28:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT"),
+  fc.constantFrom(
+    "0",
+    "1",
+    "0.2",
+    "-1",
+    "1e3",
+    "NaN",
+    "soon",
+    "999999",
+    "0x10",
+    "1.5.2",
+    " 1 ",
+    "Wed, 21 Oct 2015 07:28:00 GMT",
+    "Fri, 31 Dec 9999 23:59:59 GMT",
+  ),
   headerText,
 );
 
-const headers = fc
-  .record(
-    {
-      etag: fc.oneof(fc.constantFrom("", "e1", '"quoted"', "W/\"weak\""), headerText),
-      "retry-after": retryAfter,
-      "opc-request-id": headerText,
-      "opc-next-page": fc.oneof(fc.constantFrom("p2", "p2", "p3"), headerText),
-      location: fc.constantFrom("https://user:secret@elsewhere.example/path?token=1", "/relative", "::not a url::"),
-      "content-type": fc.constantFrom("application/json", "text/html", "text/plain; charset=latin1"),
-    },
-    { requiredKeys: [] },
-  );
+const headers = fc.record(
+  {
+    etag: fc.oneof(fc.constantFrom("", "e1", '"quoted"', 'W/"weak"'), headerText),
+    "retry-after": retryAfter,
+    "opc-request-id": headerText,
+    "opc-next-page": fc.oneof(fc.constantFrom("p2", "p2", "p3"), headerText),
+    location: fc.constantFrom("https://user:secret@elsewhere.example/path?token=1", "/relative", "::not a url::"),
+    "content-type": fc.constantFrom("application/json", "text/html", "text/plain; charset=latin1"),
+  },
+  { requiredKeys: [] },
+);
 
 const hostileReply: fc.Arbitrary<Reply> = fc.record({
   transport: fc.oneof(
@@ -155,7 +168,8 @@ async function call(client: QueryServiceClient, operation: Operation): Promise<{
   try {
     let value: unknown;
     if (operation === "get") value = await client.getQueryExecution("ocid1.project..p", "ocid1.queryexecution..q");
-    else if (operation === "cancel") value = await client.cancelQueryExecution("ocid1.project..p", "ocid1.queryexecution..q", { ifMatch: "e1", retryToken: "token-1" });
+    else if (operation === "cancel")
+      value = await client.cancelQueryExecution("ocid1.project..p", "ocid1.queryexecution..q", { ifMatch: "e1", retryToken: "token-1" });
     else {
       const items: unknown[] = [];
       // A server may paginate for ever; a consumer stops, and so does this one after 5 pages' worth.
@@ -211,25 +225,29 @@ describe("QueryServiceClient against a hostile server", () => {
   test("ends every call in a valid result or a clear QueryServiceError within its budget", async () => {
     const ended = { results: 0, errors: 0 };
     await fc.assert(
-      fc.asyncProperty(fc.array(reply, { minLength: 1, maxLength: MAX_ATTEMPTS + 1 }), fc.constantFrom<Operation>("get", "cancel", "list"), async (replies, operation) => {
-        script = replies;
-        seen = [];
-        const outcome = await call(client, operation);
-        expect(outcome.ms).toBeLessThan(DEADLINE_MS);
-        if ("error" in outcome && outcome.error !== undefined) {
-          expectClearError(outcome.error, OPERATION_NAMES[operation]);
-          ended.errors += 1;
-        } else {
-          expectValidResult(operation, outcome.value);
-          ended.results += 1;
-        }
-        if (operation !== "list") expect(seen.length).toBeLessThanOrEqual(MAX_ATTEMPTS);
-        if (operation === "cancel") {
-          // One logical cancel: the same retry token and if-match on every attempt.
-          expect(new Set(seen.map((s) => s.headers["opc-retry-token"]))).toEqual(new Set(["token-1"]));
-          expect(new Set(seen.map((s) => s.headers["if-match"]))).toEqual(new Set(["e1"]));
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(reply, { minLength: 1, maxLength: MAX_ATTEMPTS + 1 }),
+        fc.constantFrom<Operation>("get", "cancel", "list"),
+        async (replies, operation) => {
+          script = replies;
+          seen = [];
+          const outcome = await call(client, operation);
+          expect(outcome.ms).toBeLessThan(DEADLINE_MS);
+          if ("error" in outcome && outcome.error !== undefined) {
+            expectClearError(outcome.error, OPERATION_NAMES[operation]);
+            ended.errors += 1;
+          } else {
+            expectValidResult(operation, outcome.value);
+            ended.results += 1;
+          }
+          if (operation !== "list") expect(seen.length).toBeLessThanOrEqual(MAX_ATTEMPTS);
+          if (operation === "cancel") {
+            // One logical cancel: the same retry token and if-match on every attempt.
+            expect(new Set(seen.map((s) => s.headers["opc-retry-token"]))).toEqual(new Set(["token-1"]));
+            expect(new Set(seen.map((s) => s.headers["if-match"]))).toEqual(new Set(["e1"]));
+          }
+        },
+      ),
       { seed: SEED, numRuns: 120, interruptAfterTimeLimit: 20_000 },
     );
     // Both ends were exercised (the seed is fixed, so this does not flap).

@@ -32,8 +32,18 @@ const seen = (lifecycleState: string, etag: string): GetQueryExecutionResult => 
 
 function serviceError(kind: QueryServiceErrorKind, status: number, code: string): QueryServiceError {
   return new QueryServiceError({
-    operation: "Op", kind, method: "POST", path: "/p", status, code, serviceMessage: `${code} happened`,
-    opcRequestId: "srv-1", clientRequestId: "c-1", attempts: 1, retryable: false, nextStep: "Do something.",
+    operation: "Op",
+    kind,
+    method: "POST",
+    path: "/p",
+    status,
+    code,
+    serviceMessage: `${code} happened`,
+    opcRequestId: "srv-1",
+    clientRequestId: "c-1",
+    attempts: 1,
+    retryable: false,
+    nextStep: "Do something.",
   });
 }
 
@@ -139,7 +149,15 @@ describe("cancelExecution", () => {
     );
     const again = fakeService([...gets], [...cancels]);
     const record = await cancelExecution(depsWith(again.service).deps, inputs({ onNotFound: "succeed" }));
-    expect(record).toEqual({ outcome: "NOT_FOUND", retryToken: token(""), etagAtCancel: "", etag: "", lifecycleState: "NOT_FOUND", cancelRequestId: "", timeCancelRequested: "" });
+    expect(record).toEqual({
+      outcome: "NOT_FOUND",
+      retryToken: token(""),
+      etagAtCancel: "",
+      etag: "",
+      lifecycleState: "NOT_FOUND",
+      cancelRequestId: "",
+      timeCancelRequested: "",
+    });
     expect(again.calls.map((c) => c.op)).toEqual(ops);
   });
 
@@ -210,7 +228,13 @@ describe("cancelExecution", () => {
 
 describe("waitForTerminal", () => {
   const requested: CancellationRecord = {
-    outcome: "CANCEL_REQUESTED", retryToken: "t", etagAtCancel: "e1", etag: "e1", lifecycleState: "IN_PROGRESS", cancelRequestId: "a", timeCancelRequested: "x",
+    outcome: "CANCEL_REQUESTED",
+    retryToken: "t",
+    etagAtCancel: "e1",
+    etag: "e1",
+    lifecycleState: "IN_PROGRESS",
+    cancelRequestId: "a",
+    timeCancelRequested: "x",
   };
 
   test("polls with growing waits until the execution is terminal, logging each state", async () => {
@@ -283,8 +307,16 @@ describe("hasDrifted", () => {
     { what: "terminal under another etag", record: { ...base, lifecycleState: "CANCELED", etag: "e3" }, drifted: false },
     { what: "purged", record: { ...base, lifecycleState: "NOT_FOUND", etag: "" }, drifted: false },
     { what: "without a recorded state", record: { ...base, lifecycleState: "", etag: "e2" }, drifted: false },
-    { what: "active, but recorded as ALREADY_TERMINAL", record: { outcome: "ALREADY_TERMINAL", etagAtCancel: "e1", lifecycleState: "IN_PROGRESS", etag: "e2" }, drifted: false },
-    { what: "active, but recorded as NOT_FOUND", record: { outcome: "NOT_FOUND", etagAtCancel: "", lifecycleState: "IN_PROGRESS", etag: "e2" }, drifted: false },
+    {
+      what: "active, but recorded as ALREADY_TERMINAL",
+      record: { outcome: "ALREADY_TERMINAL", etagAtCancel: "e1", lifecycleState: "IN_PROGRESS", etag: "e2" },
+      drifted: false,
+    },
+    {
+      what: "active, but recorded as NOT_FOUND",
+      record: { outcome: "NOT_FOUND", etagAtCancel: "", lifecycleState: "IN_PROGRESS", etag: "e2" },
+      drifted: false,
+    },
   ])("for an execution $what, drift is $drifted", ({ record, drifted }) => {
     expect(hasDrifted(record)).toBe(drifted);
   });

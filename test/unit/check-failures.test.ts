@@ -12,7 +12,11 @@ const ids = { projectId: "ocid1.queryserviceproject.oc1.iad.emulator", queryExec
 const missing = "/nonexistent/oci/config";
 
 let implementation: Implementation;
-const saved = { OCI_CONFIG_FILE: process.env.OCI_CONFIG_FILE, OCI_CLI_CONFIG_FILE: process.env.OCI_CLI_CONFIG_FILE, OCI_CLI_PROFILE: process.env.OCI_CLI_PROFILE };
+const saved = {
+  OCI_CONFIG_FILE: process.env.OCI_CONFIG_FILE,
+  OCI_CLI_CONFIG_FILE: process.env.OCI_CLI_CONFIG_FILE,
+  OCI_CLI_PROFILE: process.env.OCI_CLI_PROFILE,
+};
 beforeEach(() => {
   implementation = createImplementation({ log: () => undefined });
   for (const name of Object.keys(saved)) delete process.env[name];
@@ -30,7 +34,10 @@ const configure = (values: Record<string, string>) => implementation.configure({
 test("a config file from stack config is the resource's failure, its message naming the key", async () => {
   await configure({ "queryservice:configFile": missing });
   expect((await implementation.check({}, ids)).failures).toEqual([
-    { property: "", reason: expect.stringMatching(/^OCI config file \/nonexistent\/oci\/config \(from stack config queryservice:configFile\) does not exist;/) },
+    {
+      property: "",
+      reason: expect.stringMatching(/^OCI config file \/nonexistent\/oci\/config \(from stack config queryservice:configFile\) does not exist;/),
+    },
   ]);
 });
 
@@ -68,5 +75,7 @@ test("a profile from OCI_CLI_PROFILE is the resource's failure, and from the pro
 
 test("an auth kind from stack config is the resource's failure, its message naming the key", async () => {
   await configure({ "oci:auth": "password" });
-  expect((await implementation.check({}, ids)).failures).toEqual([{ property: "", reason: expect.stringMatching(/^oci:auth: one of ApiKey, .* expected; got "password"$/) }]);
+  expect((await implementation.check({}, ids)).failures).toEqual([
+    { property: "", reason: expect.stringMatching(/^oci:auth: one of ApiKey, .* expected; got "password"$/) },
+  ]);
 });

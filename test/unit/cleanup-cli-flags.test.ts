@@ -24,10 +24,34 @@ describe("parseFlags", () => {
   test("turns a full command line into the cleanup's filter, connection and run mode", () => {
     expect(
       options(
-        "--project-id", PROJECT, "--project-id", "ocid1.queryserviceproject.oc1.iad.bbbb",
-        "--name", "^adhoc-", "--older-than-minutes", "90", "--state", "in_progress", "--state", "ACCEPTED", "--max", "50",
-        "--endpoint", "https://queryservice.example.com", "--auth", "security_token", "--config-file", "/etc/oci/config", "--profile", "CLEANUP",
-        "--backend-url", "s3://bucket/cleanup", "--yes", "--json", "--every", "15m",
+        "--project-id",
+        PROJECT,
+        "--project-id",
+        "ocid1.queryserviceproject.oc1.iad.bbbb",
+        "--name",
+        "^adhoc-",
+        "--older-than-minutes",
+        "90",
+        "--state",
+        "in_progress",
+        "--state",
+        "ACCEPTED",
+        "--max",
+        "50",
+        "--endpoint",
+        "https://queryservice.example.com",
+        "--auth",
+        "security_token",
+        "--config-file",
+        "/etc/oci/config",
+        "--profile",
+        "CLEANUP",
+        "--backend-url",
+        "s3://bucket/cleanup",
+        "--yes",
+        "--json",
+        "--every",
+        "15m",
       ),
     ).toEqual({
       projectIds: [PROJECT, "ocid1.queryserviceproject.oc1.iad.bbbb"],
@@ -86,9 +110,15 @@ describe("parseFlags", () => {
       '--project-id: "my-project" is not an OCID; a Query Service project\'s OCID looks like ocid1.queryserviceproject.oc1.iad.aaaa… ' +
         '(copy it from the project in the Console, or the "project id:" line the emulator prints)',
     );
-    expect(refused("ocid1.queryexecution.oc1.iad.0123abcd")).toMatch(/^--project-id: "ocid1\.queryexecution\.oc1\.iad\.0123abcd" is an OCID of a queryexecution, not of a queryserviceproject;/);
+    expect(refused("ocid1.queryexecution.oc1.iad.0123abcd")).toMatch(
+      /^--project-id: "ocid1\.queryexecution\.oc1\.iad\.0123abcd" is an OCID of a queryexecution, not of a queryserviceproject;/,
+    );
     expect(refused("ocid1.queryserviceproject")).toMatch(/is not an OCID;/);
-    const ids = ["ocid1.queryserviceproject.oc1.iad.emulator", "ocid1.queryserviceproject.oc1.iad.amaaaaaa7ratcziaqzq4vtk3lwkmxyvi2u2rmsa2ebe6lrf7nfjqb5sl7ota", "ocid1.queryserviceproject.oc1..aaaa"];
+    const ids = [
+      "ocid1.queryserviceproject.oc1.iad.emulator",
+      "ocid1.queryserviceproject.oc1.iad.amaaaaaa7ratcziaqzq4vtk3lwkmxyvi2u2rmsa2ebe6lrf7nfjqb5sl7ota",
+      "ocid1.queryserviceproject.oc1..aaaa",
+    ];
     expect(options(...ids.flatMap((id) => ["--project-id", id]), "--preview").projectIds).toEqual(ids);
   });
 
@@ -98,7 +128,10 @@ describe("parseFlags", () => {
     );
     expect(usage("--project-id", PROJECT, "--yes", "--state", "cancelled")).toMatch(/got "cancelled" \(CANCELED is the Query Service's name for it\)$/);
     expect(usage("--project-id", PROJECT, "--yes", "--state", "QUEUED")).toMatch(/expected \(in any case\); got "QUEUED"$/);
-    expect(options("--project-id", PROJECT, "--yes", "--state", "canceling", "--state", "SUCCEEDED").filter.lifecycleStates).toEqual(["CANCELING", "SUCCEEDED"]);
+    expect(options("--project-id", PROJECT, "--yes", "--state", "canceling", "--state", "SUCCEEDED").filter.lifecycleStates).toEqual([
+      "CANCELING",
+      "SUCCEEDED",
+    ]);
   });
 
   test("answers --help without checking anything else", () => {
@@ -109,7 +142,11 @@ describe("parseFlags", () => {
 
 describe("ocidFormProblem", () => {
   test("takes real and emulator OCIDs of the type asked for, an empty region included", () => {
-    for (const id of ["ocid1.queryserviceproject.oc1.iad.emulator", "ocid1.queryserviceproject.oc1..aaaa", "ocid1.queryserviceproject.oc2.us-langley-1.futureuse.aaaa"]) {
+    for (const id of [
+      "ocid1.queryserviceproject.oc1.iad.emulator",
+      "ocid1.queryserviceproject.oc1..aaaa",
+      "ocid1.queryserviceproject.oc2.us-langley-1.futureuse.aaaa",
+    ]) {
       expect(ocidFormProblem(id, "queryserviceproject")).toBeUndefined();
     }
     expect(ocidFormProblem("ocid1.queryexecution.oc1.iad.23328747168078f23929d12ab172655d", "queryexecution")).toBeUndefined();

@@ -11,7 +11,11 @@ const CWD = "/srv/jobs";
 describe("resolveBackend", () => {
   test("takes --backend-url, then PULUMI_BACKEND_URL, then the file backend in ~/.oci-query-cleanup", () => {
     const env = { PULUMI_BACKEND_URL: "s3://team-state/cleanup" };
-    expect(resolveBackend("https://api.pulumi.com", env, HOME, CWD)).toMatchObject({ url: "https://api.pulumi.com", source: "--backend-url", folder: undefined });
+    expect(resolveBackend("https://api.pulumi.com", env, HOME, CWD)).toMatchObject({
+      url: "https://api.pulumi.com",
+      source: "--backend-url",
+      folder: undefined,
+    });
     expect(resolveBackend(undefined, env, HOME, CWD)).toMatchObject({ url: "s3://team-state/cleanup", source: "PULUMI_BACKEND_URL" });
     expect(resolveBackend(undefined, {}, HOME, CWD)).toEqual({
       url: "file:///home/ops/.oci-query-cleanup?metadata=skip",
@@ -23,7 +27,10 @@ describe("resolveBackend", () => {
 
   test("makes file:// paths absolute (the CLI runs in a temporary folder) and keeps the CLI's options", () => {
     expect(resolveBackend("file://./state", {}, HOME, CWD)).toMatchObject({ url: "file:///srv/jobs/state", folder: "/srv/jobs/state" });
-    expect(resolveBackend("file://~/state?no_tmp_dir=true", {}, HOME, CWD)).toMatchObject({ url: "file:///home/ops/state?no_tmp_dir=true", folder: "/home/ops/state" });
+    expect(resolveBackend("file://~/state?no_tmp_dir=true", {}, HOME, CWD)).toMatchObject({
+      url: "file:///home/ops/state?no_tmp_dir=true",
+      folder: "/home/ops/state",
+    });
     expect(resolveBackend("file:///var/lib/cleanup", {}, HOME, CWD)).toMatchObject({ url: "file:///var/lib/cleanup", folder: "/var/lib/cleanup" });
   });
 
@@ -41,7 +48,9 @@ describe("passphraseProblem", () => {
   const file = resolveBackend(undefined, {}, HOME, CWD);
 
   test("asks for PULUMI_CONFIG_PASSPHRASE with self-managed backends only", () => {
-    expect(passphraseProblem(file, {})).toMatch(/^PULUMI_CONFIG_PASSPHRASE: not set\. The backend file:\/\/\/home\/ops\/\.oci-query-cleanup\?metadata=skip keeps secrets encrypted/);
+    expect(passphraseProblem(file, {})).toMatch(
+      /^PULUMI_CONFIG_PASSPHRASE: not set\. The backend file:\/\/\/home\/ops\/\.oci-query-cleanup\?metadata=skip keeps secrets encrypted/,
+    );
     expect(passphraseProblem(resolveBackend("s3://b/p", {}, HOME, CWD), {})).toMatch(/^PULUMI_CONFIG_PASSPHRASE: not set/);
     expect(passphraseProblem(resolveBackend("https://api.pulumi.com", {}, HOME, CWD), {})).toBeUndefined();
   });
@@ -89,7 +98,13 @@ describe("stack locks", () => {
   }
 
   test("reads the lock files the CLI writes for a stack, skipping the blob attributes and half-written ones", () => {
-    writeLock("organization", "oci-query-cleanup", "nightly", "a.json", '{"pid":4242,"username":"ops","hostname":"runner-1","timestamp":"2026-12-02T06:58:41.429185115Z"}');
+    writeLock(
+      "organization",
+      "oci-query-cleanup",
+      "nightly",
+      "a.json",
+      '{"pid":4242,"username":"ops","hostname":"runner-1","timestamp":"2026-12-02T06:58:41.429185115Z"}',
+    );
     writeLock("organization", "oci-query-cleanup", "nightly", "a.json.attrs", "{}");
     writeLock("organization", "oci-query-cleanup", "nightly", "b.json", '{"pid":');
     writeLock("acme", "oci-query-cleanup", "nightly", "c.json", '{"pid":7,"hostname":"runner-2"}');
@@ -97,7 +112,9 @@ describe("stack locks", () => {
     expect(readLocks(backend, "nightly")).toEqual([
       { pid: 4242, username: "ops", hostname: "runner-1", timestamp: "2026-12-02T06:58:41.429185115Z", where: join(dir("organization"), "a.json") },
     ]);
-    expect(readLocks(backend, "acme/oci-query-cleanup/nightly")).toEqual([{ pid: 7, username: "", hostname: "runner-2", timestamp: "", where: join(dir("acme"), "c.json") }]);
+    expect(readLocks(backend, "acme/oci-query-cleanup/nightly")).toEqual([
+      { pid: 7, username: "", hostname: "runner-2", timestamp: "", where: join(dir("acme"), "c.json") },
+    ]);
     expect(readLocks(backend, "other")).toEqual([]);
   });
 

@@ -66,7 +66,9 @@ describe("shards", () => {
     expect(parseShard("2/5")).toEqual({ index: 2, count: 5 });
     for (const text of ["0/5", "6/5", "1/0", "2", "a/b", "1/1001", "-1/5"]) expect(() => parseShard(text)).toThrow(`got ${JSON.stringify(text)}`);
     expect(options("--project-id", PROJECT, "--yes", "--shard", "3/4").shard).toEqual({ index: 3, count: 4 });
-    expect(usage("--project-id", PROJECT, "--yes", "--shard", "5/4")).toMatch(/^--shard: I\/N with 1 <= I <= N <= 1000 expected, such as 2\/5 for the second of five runners; got "5\/4"$/);
+    expect(usage("--project-id", PROJECT, "--yes", "--shard", "5/4")).toMatch(
+      /^--shard: I\/N with 1 <= I <= N <= 1000 expected, such as 2\/5 for the second of five runners; got "5\/4"$/,
+    );
   });
 });
 
@@ -75,7 +77,9 @@ describe("--lock-wait", () => {
     expect(options("--project-id", PROJECT, "--yes").lockWaitMs).toBe(120_000);
     expect(options("--project-id", PROJECT, "--yes", "--lock-wait", "5m").lockWaitMs).toBe(300_000);
     expect(options("--project-id", PROJECT, "--yes", "--lock-wait", "0").lockWaitMs).toBe(0);
-    expect(usage("--project-id", PROJECT, "--yes", "--lock-wait", "soon")).toBe('--lock-wait: a duration such as 90s, 15m, 1h30m or 1d expected; got "soon", or 0 not to wait');
+    expect(usage("--project-id", PROJECT, "--yes", "--lock-wait", "soon")).toBe(
+      '--lock-wait: a duration such as 90s, 15m, 1h30m or 1d expected; got "soon", or 0 not to wait',
+    );
   });
 });
 
@@ -99,7 +103,13 @@ describe("locksInEngineMessage", () => {
         timestamp: "2026-12-08T00:10:00Z",
         where: "s3://state/cleanup/.pulumi/locks/organization/oci-query-cleanup/p1/6f1c.json?endpoint=http%3A%2F%2F127.0.0.1%3A7070&region=us-east-1",
       },
-      { pid: 17, username: "build@ci", hostname: "runner-b", timestamp: "2026-12-08T00:10:01Z", where: "s3://state/cleanup/.pulumi/locks/organization/oci-query-cleanup/p1/9a2b.json" },
+      {
+        pid: 17,
+        username: "build@ci",
+        hostname: "runner-b",
+        timestamp: "2026-12-08T00:10:01Z",
+        where: "s3://state/cleanup/.pulumi/locks/organization/oci-query-cleanup/p1/9a2b.json",
+      },
     ]);
   });
 

@@ -43,14 +43,24 @@ describe("summarise an update", () => {
       ...step("create", "e3", { outcome: "ALREADY_TERMINAL", cancelRequestId: "" }),
       ...step("same", "e4", { outcome: "CANCEL_REQUESTED", cancelRequestId: "REQ-0" }),
       started("create", "e5"),
-      diagnostic("error", "error: CancelQueryExecution failed: 400 InvalidParameter \"bad\"\n(POST …, 1 attempt).", urn("e5")),
+      diagnostic("error", 'error: CancelQueryExecution failed: 400 InvalidParameter "bad"\n(POST …, 1 attempt).', urn("e5")),
       event({ resOpFailedEvent: { metadata: metadata("create", "e5"), status: 1, steps: 1 } }),
     ]);
     expect(
       summarise({
         projectId: PROJECT,
         preview: false,
-        plan: plan([["e1", "IN_PROGRESS"], ["e3", "IN_PROGRESS"], ["e5", "ACCEPTED"]], [["e2", "CANCELING"], ["e4", "CANCELED"]]),
+        plan: plan(
+          [
+            ["e1", "IN_PROGRESS"],
+            ["e3", "IN_PROGRESS"],
+            ["e5", "ACCEPTED"],
+          ],
+          [
+            ["e2", "CANCELING"],
+            ["e4", "CANCELED"],
+          ],
+        ),
         steps: collector.steps(),
       }),
     ).toEqual({
@@ -76,7 +86,10 @@ describe("summarise an update", () => {
     const result = summarise({
       projectId: PROJECT,
       preview: false,
-      plan: plan([["e1", "IN_PROGRESS"], ["e2", "IN_PROGRESS"]]),
+      plan: plan([
+        ["e1", "IN_PROGRESS"],
+        ["e2", "IN_PROGRESS"],
+      ]),
       steps: collector.steps(),
       runError: "update canceled",
     });
@@ -89,14 +102,28 @@ describe("summarise an update", () => {
 
   test("a run that failed before reaching any cancellation reports only that failure", () => {
     const locked = summarise({ projectId: PROJECT, preview: false, plan: plan([["e1", "IN_PROGRESS"]]), steps: new Map(), runError: "stack s is locked" });
-    expect(locked).toEqual({ projectId: PROJECT, preview: false, matched: 1, cancelled: [], kept: [], alreadyTerminal: [], failed: [{ queryExecutionId: null, error: "stack s is locked" }] });
+    expect(locked).toEqual({
+      projectId: PROJECT,
+      preview: false,
+      matched: 1,
+      cancelled: [],
+      kept: [],
+      alreadyTerminal: [],
+      failed: [{ queryExecutionId: null, error: "stack s is locked" }],
+    });
     const unlisted = summarise({ projectId: PROJECT, preview: false, plan: undefined, steps: new Map(), runError: "listing failed" });
     expect(unlisted).toMatchObject({ matched: 0, failed: [{ queryExecutionId: null, error: "listing failed" }] });
   });
 
   test("nothing matched is a clean, empty result", () => {
     expect(summarise({ projectId: PROJECT, preview: false, plan: plan([]), steps: new Map() })).toEqual({
-      projectId: PROJECT, preview: false, matched: 0, cancelled: [], kept: [], alreadyTerminal: [], failed: [],
+      projectId: PROJECT,
+      preview: false,
+      matched: 0,
+      cancelled: [],
+      kept: [],
+      alreadyTerminal: [],
+      failed: [],
     });
   });
 });
@@ -107,7 +134,17 @@ describe("summarise a preview", () => {
     const result = summarise({
       projectId: PROJECT,
       preview: true,
-      plan: plan([["e1", "IN_PROGRESS"], ["e5", "SUCCEEDED"]], [["e2", "CANCELING"], ["e3", "CANCELED"], ["e4", "CANCELED"]]),
+      plan: plan(
+        [
+          ["e1", "IN_PROGRESS"],
+          ["e5", "SUCCEEDED"],
+        ],
+        [
+          ["e2", "CANCELING"],
+          ["e3", "CANCELED"],
+          ["e4", "CANCELED"],
+        ],
+      ),
       steps: collector.steps(),
     });
     expect(result).toEqual({ projectId: PROJECT, preview: true, matched: 5, cancelled: ["e1"], kept: ["e2", "e4"], alreadyTerminal: ["e3", "e5"], failed: [] });
@@ -117,7 +154,11 @@ describe("summarise a preview", () => {
 describe("StepCollector", () => {
   test("keeps the program's and the engine's errors apart from a cancellation's, and the warnings", () => {
     const collector = collect([
-      diagnostic("error", "error: Running program failed: ListQueryExecutions failed: 503", "urn:pulumi:s::oci-query-cleanup::pulumi:pulumi:Stack::oci-query-cleanup-s"),
+      diagnostic(
+        "error",
+        "error: Running program failed: ListQueryExecutions failed: 503",
+        "urn:pulumi:s::oci-query-cleanup::pulumi:pulumi:Stack::oci-query-cleanup-s",
+      ),
       diagnostic("warning", "warning: Attempting to deploy or update resources with 1 pending operations from previous deployment.\n  * urn…"),
       diagnostic("info", "Cancel of query execution e1 accepted."),
     ]);
@@ -130,7 +171,11 @@ describe("StepCollector", () => {
     const collector = collect([
       started("create", "e1"),
       diagnostic("error", "error: CancelQueryExecution failed: 400 InvalidParameter", urn("e1")),
-      diagnostic("error", `error: Unhandled exception: Error: resource cleanup-e1 [${TYPE}] failed to register`, "urn:pulumi:s::oci-query-cleanup::pulumi:pulumi:Stack::oci-query-cleanup-s"),
+      diagnostic(
+        "error",
+        `error: Unhandled exception: Error: resource cleanup-e1 [${TYPE}] failed to register`,
+        "urn:pulumi:s::oci-query-cleanup::pulumi:pulumi:Stack::oci-query-cleanup-s",
+      ),
       diagnostic("error", "update failed"),
     ]);
     expect(collector.steps().get("e1")!.error).toBe("CancelQueryExecution failed: 400 InvalidParameter");
@@ -147,7 +192,14 @@ describe("StepCollector", () => {
 
   test("ignores resources other than cancellations", () => {
     const component = event({
-      resourcePreEvent: { metadata: { op: "create", urn: "urn:pulumi:s::p::oci-query-service:index:QueryExecutionCleanup::cleanup", type: "oci-query-service:index:QueryExecutionCleanup", provider: "" } },
+      resourcePreEvent: {
+        metadata: {
+          op: "create",
+          urn: "urn:pulumi:s::p::oci-query-service:index:QueryExecutionCleanup::cleanup",
+          type: "oci-query-service:index:QueryExecutionCleanup",
+          provider: "",
+        },
+      },
     });
     expect(collect([component]).steps().size).toBe(0);
   });
@@ -175,7 +227,15 @@ describe("jsonLine", () => {
 describe("table", () => {
   test("shows the counts and one row per execution, failures with their reason", () => {
     const text = table(
-      { projectId: PROJECT, preview: true, matched: 3, cancelled: ["e1"], kept: ["e22"], alreadyTerminal: [], failed: [{ queryExecutionId: "e3", error: "boom" }] },
+      {
+        projectId: PROJECT,
+        preview: true,
+        matched: 3,
+        cancelled: ["e1"],
+        kept: ["e22"],
+        alreadyTerminal: [],
+        failed: [{ queryExecutionId: "e3", error: "boom" }],
+      },
       "nightly",
     );
     expect(text).toBe(

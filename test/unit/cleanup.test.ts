@@ -4,13 +4,23 @@ import type { QueryExecutionSummary } from "../../provider/client/types";
 import { cancellationName, splitByState } from "../../provider/cleanup";
 
 const item = (id: string, lifecycleState: string): QueryExecutionSummary => ({ id, lifecycleState });
-const MATCHES = [item("a", "IN_PROGRESS"), item("b", "ACCEPTED"), item("c", "CANCELING"), item("d", "CANCELED"), item("e", "SUCCEEDED"), item("f", "IN_PROGRESS")];
+const MATCHES = [
+  item("a", "IN_PROGRESS"),
+  item("b", "ACCEPTED"),
+  item("c", "CANCELING"),
+  item("d", "CANCELED"),
+  item("e", "SUCCEEDED"),
+  item("f", "IN_PROGRESS"),
+];
 const ids = (list: QueryExecutionSummary[]) => list.map((e) => e.id);
 
 describe("splitByState", () => {
   test("cancels the ACCEPTED and IN_PROGRESS matches by default and keeps the cancelled ones declared", () => {
     const plan = splitByState(MATCHES, {});
-    expect([ids(plan.toCancel), ids(plan.alreadyCancelled)]).toEqual([["a", "b", "f"], ["c", "d"]]);
+    expect([ids(plan.toCancel), ids(plan.alreadyCancelled)]).toEqual([
+      ["a", "b", "f"],
+      ["c", "d"],
+    ]);
   });
 
   test("cancels at most maxResults new ones, and still keeps every cancelled one", () => {

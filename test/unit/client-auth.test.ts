@@ -31,7 +31,14 @@ function profile(name: string, fields: Record<string, string>): string {
 }
 
 function apiKeyProfile(name: string, keyFile: string, extra: Record<string, string> = {}): string {
-  return profile(name, { user: `ocid1.user.oc1..${name}`, fingerprint: "aa:bb", tenancy: "ocid1.tenancy.oc1..t", region: "us-ashburn-1", key_file: keyFile, ...extra });
+  return profile(name, {
+    user: `ocid1.user.oc1..${name}`,
+    fingerprint: "aa:bb",
+    tenancy: "ocid1.tenancy.oc1..t",
+    region: "us-ashburn-1",
+    key_file: keyFile,
+    ...extra,
+  });
 }
 
 async function failure(promise: Promise<unknown>): Promise<ConfigurationError> {

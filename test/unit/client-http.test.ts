@@ -429,8 +429,25 @@ describe("retries", () => {
     const { client, lines } = setUp();
     await rejection(client.getQueryExecution(PROJECT, EXEC));
     expect(lines).toEqual([
-      expect.objectContaining({ event: "attempt", operation: "GetQueryExecution", method: "GET", path: EXEC_PATH, attempt: 1, status: 503, code: "ServiceUnavailable", opcRequestId: "srv-503" }),
-      { event: "retry", operation: "GetQueryExecution", attempt: 1, maxAttempts: 8, delayMs: 500, reason: "503 ServiceUnavailable", detail: "ServiceUnavailable happened" },
+      expect.objectContaining({
+        event: "attempt",
+        operation: "GetQueryExecution",
+        method: "GET",
+        path: EXEC_PATH,
+        attempt: 1,
+        status: 503,
+        code: "ServiceUnavailable",
+        opcRequestId: "srv-503",
+      }),
+      {
+        event: "retry",
+        operation: "GetQueryExecution",
+        attempt: 1,
+        maxAttempts: 8,
+        delayMs: 500,
+        reason: "503 ServiceUnavailable",
+        detail: "ServiceUnavailable happened",
+      },
       expect.objectContaining({ event: "attempt", attempt: 2, status: 404 }),
       { event: "give-up", operation: "GetQueryExecution", attempt: 2, reason: "404 NotAuthorizedOrNotFound is not retried" },
     ]);
@@ -533,7 +550,18 @@ describe("cancelQueryExecution", () => {
     beforeEach(() => {
       jest.useFakeTimers({
         now: Date.parse("2026-11-05T10:00:00Z"),
-        doNotFake: ["hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"],
+        doNotFake: [
+          "hrtime",
+          "nextTick",
+          "performance",
+          "queueMicrotask",
+          "setImmediate",
+          "clearImmediate",
+          "setInterval",
+          "clearInterval",
+          "setTimeout",
+          "clearTimeout",
+        ],
       });
     });
     afterEach(() => jest.useRealTimers());
@@ -550,11 +578,7 @@ describe("cancelQueryExecution", () => {
       expect(result.attempts).toBe(3);
       expect(seen.map((r) => r.headers["opc-retry-token"])).toEqual(["tok-1", "tok-1", "tok-1"]);
       expect(seen.map((r) => r.signatureProblem)).toEqual([undefined, undefined, undefined]);
-      expect(seen.map((r) => r.headers["x-date"])).toEqual([
-        "Thu, 05 Nov 2026 10:00:00 GMT",
-        "Thu, 05 Nov 2026 10:00:01 GMT",
-        "Thu, 05 Nov 2026 10:00:03 GMT",
-      ]);
+      expect(seen.map((r) => r.headers["x-date"])).toEqual(["Thu, 05 Nov 2026 10:00:00 GMT", "Thu, 05 Nov 2026 10:00:01 GMT", "Thu, 05 Nov 2026 10:00:03 GMT"]);
       expect(new Set(seen.map((r) => r.headers.authorization)).size).toBe(3);
       expect(new Set(seen.map((r) => r.headers["opc-request-id"])).size).toBe(3);
     });
@@ -643,9 +667,7 @@ describe("arguments and configuration", () => {
     const { client } = setUp();
     await expect(client.getQueryExecution(PROJECT, "a\nb")).rejects.toThrow(InvalidArgumentError);
     await expect(client.cancelQueryExecution("", EXEC)).rejects.toThrow(expect.objectContaining({ argument: "projectId" }));
-    await expect(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "has space" })).rejects.toThrow(
-      expect.objectContaining({ argument: "retryToken" }),
-    );
+    await expect(client.cancelQueryExecution(PROJECT, EXEC, { retryToken: "has space" })).rejects.toThrow(expect.objectContaining({ argument: "retryToken" }));
     expect(seen).toHaveLength(0);
   });
 
@@ -669,7 +691,13 @@ describe("arguments and configuration", () => {
 
 describe("errors", () => {
   test("name status, code, message, opc-request-id, attempts and the next step", async () => {
-    replies.push(json(404, { code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found.", extra: 1 }, { "opc-request-id": "A1B2/C3" }));
+    replies.push(
+      json(
+        404,
+        { code: "NotAuthorizedOrNotFound", message: "Authorization failed or requested resource not found.", extra: 1 },
+        { "opc-request-id": "A1B2/C3" },
+      ),
+    );
     const { client } = setUp();
     const e = await rejection(client.getQueryExecution(PROJECT, EXEC));
     expect(e.message).toBe(
@@ -694,16 +722,14 @@ describe("errors", () => {
   });
 
   /** A reply that puts the request's own authorization header wherever `place` says. */
-  const echo = (place: (authorization: string) => { code: string; message: string; requestId: string; status?: number }): Reply => (req, res) => {
-    const { code, message, requestId, status = 401 } = place(String(req.headers.authorization));
-    res.writeHead(status, { "content-type": "application/json", "opc-request-id": requestId });
-    res.end(status === 202 ? "" : JSON.stringify({ code, message }));
-  };
-  const secretsOf = (authorization: string) => [
-    authorization,
-    /signature="([^"]+)"/.exec(authorization)![1]!,
-    /keyId="([^"]+)"/.exec(authorization)![1]!,
-  ];
+  const echo =
+    (place: (authorization: string) => { code: string; message: string; requestId: string; status?: number }): Reply =>
+    (req, res) => {
+      const { code, message, requestId, status = 401 } = place(String(req.headers.authorization));
+      res.writeHead(status, { "content-type": "application/json", "opc-request-id": requestId });
+      res.end(status === 202 ? "" : JSON.stringify({ code, message }));
+    };
+  const secretsOf = (authorization: string) => [authorization, /signature="([^"]+)"/.exec(authorization)![1]!, /keyId="([^"]+)"/.exec(authorization)![1]!];
 
   test("never carry a signature or keyId the service echoes in its code, message or opc-request-id", async () => {
     replies.push(echo((a) => ({ code: a.slice(0, 255), message: `Rejected ${a}`, requestId: a })));

@@ -93,9 +93,7 @@ describe("validateListFilters", () => {
     expect(() => validateListFilters({ sortOrder: "desc" } as unknown as ListQueryExecutionsFilters)).toThrow(
       'sortOrder: one of ASC, DESC expected; got "desc"',
     );
-    expect(() => validateListFilters({ sortBy: "name" } as unknown as ListQueryExecutionsFilters)).toThrow(
-      expect.objectContaining({ argument: "sortBy" }),
-    );
+    expect(() => validateListFilters({ sortBy: "name" } as unknown as ListQueryExecutionsFilters)).toThrow(expect.objectContaining({ argument: "sortBy" }));
   });
 
   test("rejects empty or control-character name and state", () => {

@@ -102,6 +102,8 @@ describe("resolveConnection", () => {
 
   test("reports an unreadable private key path by its setting", () => {
     const env = { OCI_PRIVATE_KEY_PATH: "/nope/key.pem", OCI_TENANCY_OCID: "t", OCI_USER_OCID: "u", OCI_FINGERPRINT: "f" };
-    expect(() => resolveConnection({}, {}, env, noFile)).toThrow(/OCI_PRIVATE_KEY_PATH: cannot use the key file "\/nope\/key.pem": it cannot be read \(ENOENT\)/);
+    expect(() => resolveConnection({}, {}, env, noFile)).toThrow(
+      /OCI_PRIVATE_KEY_PATH: cannot use the key file "\/nope\/key.pem": it cannot be read \(ENOENT\)/,
+    );
   });
 });

@@ -99,7 +99,13 @@ describe("files that are not regular files", () => {
   });
 
   test("refuses a named pipe as OCI_PRIVATE_KEY_PATH", () => {
-    const env = { OCI_PRIVATE_KEY_PATH: namedPipe("key.pem", file("real-key.pem", pem)), OCI_TENANCY_OCID: "t", OCI_USER_OCID: "u", OCI_FINGERPRINT: "f", OCI_REGION: "iad" };
+    const env = {
+      OCI_PRIVATE_KEY_PATH: namedPipe("key.pem", file("real-key.pem", pem)),
+      OCI_TENANCY_OCID: "t",
+      OCI_USER_OCID: "u",
+      OCI_FINGERPRINT: "f",
+      OCI_REGION: "iad",
+    };
     expect(() => resolveConnection({}, {}, env)).toThrow(
       `OCI_PRIVATE_KEY_PATH: cannot use the key file ${JSON.stringify(env.OCI_PRIVATE_KEY_PATH)}: it is a named pipe (FIFO), not a regular file.`,
     );

@@ -54,9 +54,7 @@ describe("normaliseInputs", () => {
 
   test("rejects control characters in ids, saying where", () => {
     const { failures } = normaliseInputs({ ...valid, queryExecutionId: "qe\u0000-1" });
-    expect(failures).toEqual([
-      { property: "queryExecutionId", reason: "control characters are not allowed; found U+0000 at index 2" },
-    ]);
+    expect(failures).toEqual([{ property: "queryExecutionId", reason: "control characters are not allowed; found U+0000 at index 2" }]);
   });
 
   test("refuses at check what the client would refuse at create: dot ids and etags that cannot travel in a header", () => {
@@ -91,7 +89,11 @@ describe("normaliseInputs", () => {
   });
 
   test.each([
-    ["plain http to a host that is not loopback", "http://example.com", "plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https for example.com."],
+    [
+      "plain http to a host that is not loopback",
+      "http://example.com",
+      "plain http is allowed only to a loopback host (127.0.0.1, ::1, localhost); use https for example.com.",
+    ],
     ["another scheme", "ftp://example.com", 'https URL expected; got "ftp://example.com/"'],
     ["a query string", "https://example.com/?a=1", 'a query string or fragment cannot be part of the endpoint; got "https://example.com/?a=1"'],
     ["text that is not a URL", "queryservice", "not an absolute URL; one such as https://queryservice.us-ashburn-1.oci.oraclecloud.com expected"],
@@ -105,7 +107,12 @@ describe("normaliseInputs", () => {
   });
 
   test("accepts the OCI CLI spellings of auth and stores our names for them", () => {
-    for (const [spelling, kind] of [["api_key", "ApiKey"], ["instance_principal", "InstancePrincipal"], ["OKE_WORKLOAD_IDENTITY", "OKEWorkloadIdentity"], ["ApiKey", "ApiKey"]]) {
+    for (const [spelling, kind] of [
+      ["api_key", "ApiKey"],
+      ["instance_principal", "InstancePrincipal"],
+      ["OKE_WORKLOAD_IDENTITY", "OKEWorkloadIdentity"],
+      ["ApiKey", "ApiKey"],
+    ]) {
       const { inputs, failures } = normaliseInputs({ ...valid, auth: spelling });
       expect([spelling, failures, inputs.auth]).toEqual([spelling, [], kind]);
     }
@@ -113,7 +120,12 @@ describe("normaliseInputs", () => {
 
   test("refuses an auth kind that is neither ours nor the OCI CLI's, listing both", () => {
     const { failures } = normaliseInputs({ ...valid, auth: "Password" });
-    expect(failures).toEqual([{ property: "auth", reason: expect.stringMatching(/^one of ApiKey, .*OKEWorkloadIdentity \(or the OCI CLI spellings api_key, .*\) expected; got "Password"$/) }]);
+    expect(failures).toEqual([
+      {
+        property: "auth",
+        reason: expect.stringMatching(/^one of ApiKey, .*OKEWorkloadIdentity \(or the OCI CLI spellings api_key, .*\) expected; got "Password"$/),
+      },
+    ]);
   });
 
   test("refuses triggers nested deeper than 32 levels, which would overflow the stack when hashed", () => {

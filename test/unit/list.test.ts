@@ -5,7 +5,12 @@ import { selectExecutions } from "../../provider/list";
 
 const NOW = Date.parse("2026-11-05T12:00:00Z");
 const minutesAgo = (m: number) => new Date(NOW - m * 60_000).toISOString();
-const item = (id: string, lifecycleState: string, name: string, ageMinutes: number): QueryExecutionSummary => ({ id, lifecycleState, name, timeCreated: minutesAgo(ageMinutes) });
+const item = (id: string, lifecycleState: string, name: string, ageMinutes: number): QueryExecutionSummary => ({
+  id,
+  lifecycleState,
+  name,
+  timeCreated: minutesAgo(ageMinutes),
+});
 
 const ALL = [
   item("a", "IN_PROGRESS", "adhoc-1", 200),

@@ -51,5 +51,7 @@ describe("findObjectStore", () => {
 });
 
 test("ensureObjectStore without Go or a gateway says what to install", async () => {
-  await expect(ensureObjectStore(() => {}, path.join(dir, "built"))).rejects.toThrow(/^No versitygw \d+\.\d+\.\d+ was found, and Go is not installed to build one\. Install Go 1\.25 or newer/);
+  await expect(ensureObjectStore(() => {}, path.join(dir, "built"))).rejects.toThrow(
+    /^No versitygw \d+\.\d+\.\d+ was found, and Go is not installed to build one\. Install Go 1\.25 or newer/,
+  );
 });

@@ -41,7 +41,16 @@ test.each([
   ["nodenext", ts.ModuleResolutionKind.NodeNext, ts.ModuleKind.NodeNext],
   ["bundler", ts.ModuleResolutionKind.Bundler, ts.ModuleKind.ESNext],
 ])("the package and its /emulator export type-check under moduleResolution %s", (_name, moduleResolution, module) => {
-  const options: ts.CompilerOptions = { moduleResolution, module, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true, types: ["node"], typeRoots: [join(repo, "node_modules/@types")] };
+  const options: ts.CompilerOptions = {
+    moduleResolution,
+    module,
+    target: ts.ScriptTarget.ES2022,
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ["node"],
+    typeRoots: [join(repo, "node_modules/@types")],
+  };
   const diagnostics = ts.getPreEmitDiagnostics(ts.createProgram([program], options));
   expect(diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"))).toEqual([]);
 });

@@ -32,7 +32,9 @@ describe("serialized provider", () => {
 
   test("the class's fixed module hands the plugin the installed implementation itself, not a trampoline to it", () => {
     // Loaded as the plugin loads it (Node's own require, not jest's), so both share one module cache.
-    const installed = requireFromString('module.exports=require("module").createRequire(process.cwd()+"/")("pulumi-oci-query-execution-cancellation/implementation");');
+    const installed = requireFromString(
+      'module.exports=require("module").createRequire(process.cwd()+"/")("pulumi-oci-query-execution-cancellation/implementation");',
+    );
     expect(requireFromString(PROVIDER_MODULE).handler()).toBe(installed.implementation);
   });
 
@@ -56,7 +58,11 @@ describe("serialized provider", () => {
         onNotFound: "fail",
       },
     });
-    const diff = await provider.diff!("id", { projectId: "p", queryExecutionId: "q", outcome: "NOT_FOUND" }, { projectId: "p", queryExecutionId: "q", triggers: [1] });
+    const diff = await provider.diff!(
+      "id",
+      { projectId: "p", queryExecutionId: "q", outcome: "NOT_FOUND" },
+      { projectId: "p", queryExecutionId: "q", triggers: [1] },
+    );
     expect(diff.replaces).toEqual(["triggers"]);
     const update = await provider.update!("id", { projectId: "p", queryExecutionId: "q", outcome: "NOT_FOUND" }, { projectId: "p", queryExecutionId: "q" });
     expect(update.outs).toMatchObject({ outcome: "NOT_FOUND", projectId: "p" });

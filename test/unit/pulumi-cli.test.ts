@@ -66,7 +66,10 @@ describe("ensurePulumiCli", () => {
   test("passes over a pulumi older than the pin, saying why, and with no Go says what to install", async () => {
     process.env.PATH = fakeInstall("old", older());
     const lines: string[] = [];
-    const error = await rejection(ensurePulumiCli((l) => lines.push(l), path.join(dir, "built")), Error);
+    const error = await rejection(
+      ensurePulumiCli((l) => lines.push(l), path.join(dir, "built")),
+      Error,
+    );
     expect(lines).toEqual([expect.stringMatching(`Found pulumi ${older()} at .*/old/pulumi, older than the pinned ${pinnedVersion()}: not using it.`)]);
     expect(error.message).toMatch(`No Pulumi CLI ${pinnedVersion()} or newer was found, and Go is not installed to build one.`);
     expect(error.message).toMatch(/install the Pulumi CLI .* or install Go 1\.26/s);
@@ -75,14 +78,20 @@ describe("ensurePulumiCli", () => {
   test("passes over a pulumi without pulumi-language-nodejs beside it", async () => {
     process.env.PATH = fakeInstall("bare", newer(), []);
     const lines: string[] = [];
-    await rejection(ensurePulumiCli((l) => lines.push(l), path.join(dir, "built")), Error);
+    await rejection(
+      ensurePulumiCli((l) => lines.push(l), path.join(dir, "built")),
+      Error,
+    );
     expect(lines).toEqual([expect.stringContaining(`but not ${[...HOSTS, DYNAMIC_PLUGIN].join(", ")} beside it`)]);
   });
 
   test("passes over a pulumi with the Node.js host but not the Python and YAML hosts the tests use", async () => {
     process.env.PATH = fakeInstall("nodejs-only", newer(), NODEJS_ONLY);
     const lines: string[] = [];
-    await rejection(ensurePulumiCli((l) => lines.push(l), path.join(dir, "built")), Error);
+    await rejection(
+      ensurePulumiCli((l) => lines.push(l), path.join(dir, "built")),
+      Error,
+    );
     expect(lines).toEqual([expect.stringContaining(`but not pulumi-language-python, ${PYTHON_EXEC}, pulumi-language-yaml beside it`)]);
   });
 
@@ -102,7 +111,9 @@ describe("ensurePulumiCli", () => {
   test("a folder built before the Python and YAML hosts keeps its CLI and Node.js host: only the two hosts are left to build", () => {
     const built = fakeInstall("built", pinnedVersion(), NODEJS_ONLY);
     // The stamp such a build wrote: the CLI's and the Node.js host's go.mod and go.sum, as text.
-    const inputs = ["pulumi-cli", "pulumi-language-nodejs"].flatMap((m) => ["go.mod", "go.sum"].map((f) => readFileSync(path.join(ROOT, "tools", m, f), "utf8")));
+    const inputs = ["pulumi-cli", "pulumi-language-nodejs"].flatMap((m) =>
+      ["go.mod", "go.sum"].map((f) => readFileSync(path.join(ROOT, "tools", m, f), "utf8")),
+    );
     writeFileSync(path.join(built, "build.json"), JSON.stringify({ cli: pinnedVersion(), languageHost: "3.68.0", inputs: inputs.join("\n") }));
     expect(() => findPulumiCli(built)).toThrow("Run `npm run setup:pulumi`");
     expect(staleBinaries(built).map((b) => b.name)).toEqual(["pulumi-language-python", "pulumi-language-yaml"]);

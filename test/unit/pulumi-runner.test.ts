@@ -35,7 +35,13 @@ exit 0
 `,
   );
   chmodSync(pulumi, 0o755);
-  return new PulumiRunner({ pulumi, env: { PATH: process.env.PATH }, programDir: path.join(dir, "program"), stackName: "s1", configFile: path.join(dir, "settings", "Pulumi.s1.yaml") });
+  return new PulumiRunner({
+    pulumi,
+    env: { PATH: process.env.PATH },
+    programDir: path.join(dir, "program"),
+    stackName: "s1",
+    configFile: path.join(dir, "settings", "Pulumi.s1.yaml"),
+  });
 }
 
 const calls = () => readFileSync(path.join(dir, "calls.log"), "utf8").trim().split("\n");
@@ -44,7 +50,12 @@ describe("PulumiRunner.init", () => {
   test("moves the settings stack init wrote out of the program's folder and sets plain and secret config in one set-all each", async () => {
     mkdirSync(path.join(dir, "settings"));
     const written: string[] = [];
-    await standIn().init({ config: { projectId: "p", "queryservice:endpoint": "http://127.0.0.1:1" }, secrets: { token: "a=b" }, initArgs: ["--secrets-provider", "passphrase"], onSettingsWritten: (f) => written.push(f) });
+    await standIn().init({
+      config: { projectId: "p", "queryservice:endpoint": "http://127.0.0.1:1" },
+      secrets: { token: "a=b" },
+      initArgs: ["--secrets-provider", "passphrase"],
+      onSettingsWritten: (f) => written.push(f),
+    });
     expect(existsSync(path.join(dir, "program", "Pulumi.s1.yaml"))).toBe(false);
     expect(readFileSync(path.join(dir, "settings", "Pulumi.s1.yaml"), "utf8")).toBe("encryptionsalt: x\n");
     expect(written).toEqual([path.join(dir, "program", "Pulumi.s1.yaml")]);
@@ -74,6 +85,11 @@ describe("PulumiRunner.run", () => {
   test("keepChars keeps the end of the output", async () => {
     const result = await standIn().run(["talk"], { keepChars: 20 });
     const all = Array.from({ length: 100 }, (_, i) => `line ${i + 1}\n`).join("");
-    expect({ code: result.code, timedOut: result.timedOut, stdout: result.stdout, output: result.output }).toEqual({ code: 0, timedOut: false, stdout: all.slice(-20), output: all.slice(-20) });
+    expect({ code: result.code, timedOut: result.timedOut, stdout: result.stdout, output: result.output }).toEqual({
+      code: 0,
+      timedOut: false,
+      stdout: all.slice(-20),
+      output: all.slice(-20),
+    });
   });
 });

@@ -23,7 +23,11 @@ const project = "ocid1.queryserviceproject.oc1.iad.emulator";
 const execution = "ocid1.queryexecution.oc1.iad.0123456789abcdef";
 const make = (name: string, triggers: unknown, ids: { projectId?: pulumi.Input<string>; queryExecutionId?: pulumi.Input<string> } = {}) =>
   new QueryExecutionCancellation(name, { projectId: project, queryExecutionId: execution, ...ids, triggers: triggers as unknown[] });
-const settled = (output: pulumi.Output<unknown>): Promise<unknown> => (output as unknown as { promise(): Promise<unknown> }).promise().then(() => "resolved", (e: Error) => e.message);
+const settled = (output: pulumi.Output<unknown>): Promise<unknown> =>
+  (output as unknown as { promise(): Promise<unknown> }).promise().then(
+    () => "resolved",
+    (e: Error) => e.message,
+  );
 
 describe("triggers", () => {
   test.each([
@@ -72,14 +76,20 @@ describe("ids that cannot be OCIDs", () => {
   test("warns of a projectId that is not an OCID, naming the resource", async () => {
     await settled(make("named", [], { projectId: "my-project" }).urn);
     expect(warn.mock.calls).toEqual([
-      [expect.stringMatching(/^QueryExecutionCancellation "named": projectId "my-project" is not an OCID \(.*\)\. The service .* it will most likely answer 404 NotFound/)],
+      [
+        expect.stringMatching(
+          /^QueryExecutionCancellation "named": projectId "my-project" is not an OCID \(.*\)\. The service .* it will most likely answer 404 NotFound/,
+        ),
+      ],
     ]);
   });
 
   test("warns of a queryExecutionId an Output resolves to", async () => {
     const cancellation = make("from-output", [], { queryExecutionId: pulumi.output("exec-42") });
     await settled(cancellation.urn);
-    expect(warn.mock.calls.map(([message]) => message)).toEqual([expect.stringMatching(/^QueryExecutionCancellation "from-output": queryExecutionId "exec-42" is not an OCID/)]);
+    expect(warn.mock.calls.map(([message]) => message)).toEqual([
+      expect.stringMatching(/^QueryExecutionCancellation "from-output": queryExecutionId "exec-42" is not an OCID/),
+    ]);
   });
 
   test("does not warn of the emulator's ids or real OCIDs", async () => {

@@ -6,7 +6,11 @@ const header = `Signature version="1",keyId="ocid1.tenancy.oc1..t/ocid1.user.oc1
 describe("serviceText", () => {
   test.each([
     ["a whole authorization header", `Denied: ${header}`, "Denied: Signature [redacted]"],
-    ["a JSON-escaped header, parameter by parameter", JSON.stringify({ authorization: header }), '{"authorization":"Signature version=\\"1\\",keyId=\\"[redacted]'],
+    [
+      "a JSON-escaped header, parameter by parameter",
+      JSON.stringify({ authorization: header }),
+      '{"authorization":"Signature version=\\"1\\",keyId=\\"[redacted]',
+    ],
     ["a lone keyId parameter", 'keyId="ST$eyJhbGciOi"', 'keyId="[redacted]"'],
     ["a signature parameter cut short", `signature="${signature.slice(0, 40)}`, 'signature="[redacted]'],
     ["a bare run of base64 as long as a signature", `sig ${signature} end`, "sig [redacted] end"],

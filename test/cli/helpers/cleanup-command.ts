@@ -87,7 +87,10 @@ export function startCleanup(args: string[], options: StartOptions): Running {
 
 /** Every stdout line, each of which must be one JSON object. */
 export function jsonLines(finished: Pick<Finished, "stdout">): ProjectResult[] {
-  return finished.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as ProjectResult);
+  return finished.stdout
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as ProjectResult);
 }
 
 /**
@@ -97,10 +100,16 @@ export function jsonLines(finished: Pick<Finished, "stdout">): ProjectResult[] {
  */
 export function recordIn(folder: string, stack: string): { ids: string[]; pending: unknown[]; locks: string[] } {
   const checkpoint = JSON.parse(readFileSync(path.join(folder, ".pulumi", "stacks", "oci-query-cleanup", `${stack}.json`), "utf8"));
-  const latest = checkpoint.checkpoint.latest as { resources?: Array<{ type: string; outputs?: { queryExecutionId?: string } }>; pending_operations?: unknown[] };
+  const latest = checkpoint.checkpoint.latest as {
+    resources?: Array<{ type: string; outputs?: { queryExecutionId?: string } }>;
+    pending_operations?: unknown[];
+  };
   const lockDir = path.join(folder, ".pulumi", "locks", "organization", "oci-query-cleanup", stack);
   return {
-    ids: (latest.resources ?? []).filter((r) => r.type.endsWith(":QueryExecutionCancellation")).map((r) => r.outputs!.queryExecutionId!).sort(),
+    ids: (latest.resources ?? [])
+      .filter((r) => r.type.endsWith(":QueryExecutionCancellation"))
+      .map((r) => r.outputs!.queryExecutionId!)
+      .sort(),
     pending: latest.pending_operations ?? [],
     locks: existsSync(lockDir) ? readdirSync(lockDir).filter((f) => f.endsWith(".json")) : [],
   };

@@ -24,19 +24,16 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   const onHeld: Array<() => void> = [];
 
   const server = http.createServer((req, res) => {
-    const forward = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        const send = () => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        };
-        if (hold && req.method === hold.method && req.url?.includes(hold.pathIncludes)) {
-          held.push(send);
-          onHeld.splice(0).forEach((resolve) => resolve());
-        } else send();
-      },
-    );
+    const forward = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const send = () => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      };
+      if (hold && req.method === hold.method && req.url?.includes(hold.pathIncludes)) {
+        held.push(send);
+        onHeld.splice(0).forEach((resolve) => resolve());
+      } else send();
+    });
     forward.on("error", () => res.destroy());
     req.pipe(forward);
   });

@@ -27,7 +27,9 @@ function run(command: string, args: string[], what: string): Promise<void> {
     let output = "";
     child.stdout.on("data", (c: Buffer) => (output += c));
     child.stderr.on("data", (c: Buffer) => (output += c));
-    child.on("error", (e) => reject(new Error(`${what}: cannot run ${command} (${e.message}); install Python 3 with its venv module (e.g. apt-get install python3-venv)`)));
+    child.on("error", (e) =>
+      reject(new Error(`${what}: cannot run ${command} (${e.message}); install Python 3 with its venv module (e.g. apt-get install python3-venv)`)),
+    );
     child.on("close", (code) =>
       code === 0 ? resolve() : reject(new Error(`${what} failed (exit ${code}):\n${output.trim().split("\n").slice(-20).join("\n")}`)),
     );
@@ -39,7 +41,9 @@ async function pythonVersion(): Promise<string> {
     const child = spawn("python3", ["-c", "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')"], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (c: Buffer) => (out += c));
-    child.on("error", (e) => reject(new Error(`cannot run python3 (${e.message}): the Python tests need Python 3.10 or newer (what the pulumi package requires) on PATH`)));
+    child.on("error", (e) =>
+      reject(new Error(`cannot run python3 (${e.message}): the Python tests need Python 3.10 or newer (what the pulumi package requires) on PATH`)),
+    );
     child.on("close", (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`python3 exited ${code}`))));
   });
 }
@@ -57,7 +61,11 @@ export async function pythonVenv(): Promise<PythonVenv> {
   try {
     await run("python3", ["-m", "venv", making], `python3 -m venv ${making}`);
     // `python -m pip`, not bin/pip: the folder is renamed afterwards, and pip's script names its old path.
-    await run(path.join(making, "bin", "python3"), ["-m", "pip", "install", "--quiet", `pulumi==${PYTHON_SDK_VERSION}`], `pip install pulumi==${PYTHON_SDK_VERSION}`);
+    await run(
+      path.join(making, "bin", "python3"),
+      ["-m", "pip", "install", "--quiet", `pulumi==${PYTHON_SDK_VERSION}`],
+      `pip install pulumi==${PYTHON_SDK_VERSION}`,
+    );
     try {
       renameSync(making, dir);
     } catch (e) {
