@@ -1,24 +1,9 @@
 import { parseDuration } from "../../automation/duration";
-import { parseFlags, UsageError, type CleanupOptions } from "../../automation/flags";
+import { parseFlags } from "../../automation/flags";
+import { options, usage } from "../helpers/cleanup-flags";
 import { ocidFormProblem } from "../../provider/ocid";
 
 const PROJECT = "ocid1.queryserviceproject.oc1.iad.aaaa";
-
-function options(...argv: string[]): CleanupOptions {
-  const command = parseFlags(argv);
-  if (command.help) throw new Error("expected options, got --help");
-  return command.options;
-}
-
-function usage(...argv: string[]): string {
-  try {
-    parseFlags(argv);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  throw new Error(`expected a UsageError for ${argv.join(" ")}`);
-}
 
 describe("parseFlags", () => {
   test("turns a full command line into the cleanup's filter, connection and run mode", () => {

@@ -5,27 +5,11 @@ import { spawn } from "node:child_process";
 import { describeBackendFailure, isBackendFailure } from "../../automation/backend-problem";
 import { withHostMutex } from "../../automation/host-mutex";
 import { LOCK_WAIT_POLICY, nextLockWaitMs } from "../../automation/lock-wait";
-import { parseFlags, UsageError, type CleanupOptions } from "../../automation/flags";
+import { options, usage } from "../helpers/cleanup-flags";
 import { parseShard, projectsOfShard } from "../../automation/shard";
 import { locksAreStale, locksInEngineMessage } from "../../automation/stack-lock";
 
 const PROJECT = "ocid1.queryserviceproject.oc1.iad.aaaa";
-
-function options(...argv: string[]): CleanupOptions {
-  const command = parseFlags(argv);
-  if (command.help) throw new Error("expected options, got --help");
-  return command.options;
-}
-
-function usage(...argv: string[]): string {
-  try {
-    parseFlags(argv);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  throw new Error(`expected a UsageError for ${argv.join(" ")}`);
-}
 
 describe("nextLockWaitMs", () => {
   const budgetMs = 120_000;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { checkPrivateKey, loadAuthProvider, resolveConfigFile, resolveProfile } from "../../provider/client/auth";
 import { ConfigurationError } from "../../provider/client/errors";
 import { RequestSigner } from "../../provider/client/signer";
+import { rejection } from "../helpers/rejection";
 
 // Keys are generated per run and written to a temp directory; none is ever committed.
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -41,14 +42,7 @@ function apiKeyProfile(name: string, keyFile: string, extra: Record<string, stri
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ConfigurationError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ConfigurationError);
-  return e as ConfigurationError;
-}
+const failure = (promise: Promise<unknown>): Promise<ConfigurationError> => rejection(promise, ConfigurationError);
 
 describe("resolveConfigFile", () => {
   const home = "/home/u";

@@ -11,6 +11,7 @@ import { loadAuthProvider } from "../../provider/client/auth";
 import { ConfigurationError } from "../../provider/client/errors";
 import { MAX_LOCAL_FILE_BYTES } from "../../provider/client/local-file";
 import { resolveConnection } from "../../provider/connection";
+import { rejection } from "../helpers/rejection";
 
 const pem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
 
@@ -53,14 +54,7 @@ function namedPipe(name: string, source: string): string {
   return path;
 }
 
-async function failure(promise: Promise<unknown>): Promise<ConfigurationError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ConfigurationError);
-  return e as ConfigurationError;
-}
+const failure = (promise: Promise<unknown>): Promise<ConfigurationError> => rejection(promise, ConfigurationError);
 
 describe("files that are not regular files", () => {
   test("refuses a named pipe as the config file at once, naming the setting it came from", async () => {
