@@ -8,12 +8,13 @@ import type { AuthKind } from "./client/types.js";
 import { AUTH_KIND_EXPECTED, authKindOf, type ConnectionSettings } from "./connection-settings.js";
 import { CONTROL_CHARACTER, etagProblem, quoted, reasonOf, validateId, validateRetryToken } from "./client/validate.js";
 import { canonicalJson } from "./retry-token.js";
+import { DEFAULTS, OUTPUT_ONLY_KEYS, REPLACE_KEYS, UPDATE_KEYS, type OnAlreadyTerminal, type OnNotFound } from "./schema.js";
+
+// The key lists and defaults live in the one schema table (schema.ts); re-exported for their users.
+export { DEFAULTS, REPLACE_KEYS, UPDATE_KEYS, type OnAlreadyTerminal, type OnNotFound };
 
 /** What the engine sends for a value not known until apply (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-export type OnAlreadyTerminal = "succeed" | "fail";
-export type OnNotFound = "fail" | "succeed";
 
 /** The inputs after check: defaults filled, optional connection settings absent when unset. */
 export interface CancellationInputs extends ConnectionSettings<AuthKind> {
@@ -27,29 +28,6 @@ export interface CancellationInputs extends ConnectionSettings<AuthKind> {
   onAlreadyTerminal: OnAlreadyTerminal;
   onNotFound: OnNotFound;
 }
-
-/** Properties that pick *which* cancellation this is: a change means a new one. */
-export const REPLACE_KEYS = ["projectId", "queryExecutionId", "triggers", "ifMatch", "retryToken"] as const;
-/** Properties that only change how the provider talks or waits: updated in place. */
-export const UPDATE_KEYS = [
-  "waitForTerminalState",
-  "waitTimeoutSeconds",
-  "onAlreadyTerminal",
-  "onNotFound",
-  "endpoint",
-  "region",
-  "auth",
-  "configFile",
-  "profile",
-] as const;
-
-export const DEFAULTS = {
-  triggers: [] as unknown[],
-  waitForTerminalState: false,
-  waitTimeoutSeconds: 600,
-  onAlreadyTerminal: "succeed" as OnAlreadyTerminal,
-  onNotFound: "fail" as OnNotFound,
-};
 
 const MAX_WAIT_SECONDS = 24 * 60 * 60;
 
@@ -240,7 +218,7 @@ export function normaliseInputs(raw: Record<string, unknown>): {
   if (kind !== undefined) inputs.auth = kind;
 
   for (const key of Object.keys(raw)) {
-    if (key !== "__provider" && !INPUT_KEYS.has(key) && !OUTPUT_ONLY_KEYS.has(key)) {
+    if (key !== "__provider" && !INPUT_KEYS.has(key) && !OUTPUT_ONLY.has(key)) {
       failures.push({ property: key, reason: "not an input of QueryExecutionCancellation" });
     }
   }
@@ -248,7 +226,7 @@ export function normaliseInputs(raw: Record<string, unknown>): {
 }
 
 // The resource registers its outputs as undefined inputs; tolerate them if an engine sends them.
-const OUTPUT_ONLY_KEYS = new Set<string>(["etagAtCancel", "etag", "lifecycleState", "outcome", "cancelRequestId", "timeCancelRequested", "providerVersion"]);
+const OUTPUT_ONLY: ReadonlySet<string> = new Set<string>(OUTPUT_ONLY_KEYS);
 /** Every input of the resource: the ids, what replaces, and what updates in place. */
 export const INPUT_KEYS: ReadonlySet<string> = new Set<string>(["projectId", "queryExecutionId", ...REPLACE_KEYS, ...UPDATE_KEYS]);
 

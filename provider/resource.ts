@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ConnectionSettings } from "./connection-settings.js";
 import type { CancelOutcome } from "./cancel.js";
-import { DEFAULTS, type OnAlreadyTerminal, type OnNotFound } from "./inputs.js";
+import { DEFAULTS, OUTPUT_ONLY_KEYS, type OnAlreadyTerminal, type OnNotFound } from "./schema.js";
 import { PROVIDER_MODULE } from "./provider.js";
 import { checkedTriggers, warnOfNonOcids } from "./resource-args.js";
 
@@ -53,6 +53,9 @@ const LEFT_OUT: Record<Exclude<keyof QueryExecutionCancellationArgs, "projectId"
   configFile: "",
   profile: "",
 };
+
+/** The outputs the provider computes (schema.ts), registered as undefined so the engine tracks them. */
+const COMPUTED_OUTPUTS: Record<string, undefined> = Object.fromEntries(OUTPUT_ONLY_KEYS.map((key) => [key, undefined]));
 
 /**
  * Cancels an OCI Query Service query execution once: `pulumi up` reads it, and cancels it only
@@ -107,13 +110,7 @@ export class QueryExecutionCancellation extends pulumi.CustomResource {
         ...(args.triggers === undefined ? {} : { triggers: checkedTriggers(name, args.triggers) }),
         __provider: PROVIDER_MODULE,
         // Outputs the provider computes; listed so the engine registers them.
-        etagAtCancel: undefined,
-        etag: undefined,
-        lifecycleState: undefined,
-        outcome: undefined,
-        cancelRequestId: undefined,
-        timeCancelRequested: undefined,
-        providerVersion: undefined,
+        ...COMPUTED_OUTPUTS,
         retryToken: args.retryToken,
         ifMatch: args.ifMatch,
       },
