@@ -238,6 +238,23 @@ export async function waitForTerminal(deps: CancelDeps, inputs: CancellationInpu
   }
 }
 
+/**
+ * Import (`pulumi import`, `.get()`): records what the service shows of an execution some earlier
+ * cancel acted on, and sends nothing. An execution that is still active was cancelled by no one:
+ * there is nothing to adopt, and the message says how to cancel it instead.
+ */
+export async function adoptExecution(deps: CancelDeps, inputs: CancellationInputs): Promise<CancellationRecord> {
+  const seen = await look(deps, inputs);
+  if (seen instanceof QueryServiceError) return notFound(inputs, seen);
+  const state = seen.execution.lifecycleState;
+  if (isTerminalState(state)) return alreadyTerminal(inputs, seen);
+  if (isCancelling(state)) return alreadyCancelling(inputs, seen);
+  throw new Error(
+    `The ${label(inputs)} is ${state}: nothing has cancelled it, so there is no cancellation to import. ` +
+      `Declare a QueryExecutionCancellation for it in the program and run pulumi up, which cancels it once.`,
+  );
+}
+
 /** Refresh: the latest etag and state; a purged execution stays recorded as NOT_FOUND. */
 export async function observe(deps: CancelDeps, inputs: CancellationInputs): Promise<{ etag: string; lifecycleState: string }> {
   const seen = await look(deps, inputs);

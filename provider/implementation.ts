@@ -3,7 +3,7 @@
 // Knows no HTTP status codes: it speaks to the service through cancel.ts and the client.
 
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { cancelExecution, hasDrifted, observe, waitForTerminal, WaitTimeoutError, type CancelDeps } from "./cancel.js";
+import { adoptExecution, cancelExecution, hasDrifted, observe, waitForTerminal, WaitTimeoutError, type CancelDeps } from "./cancel.js";
 import { ConfigurationError } from "./client/errors.js";
 import { describeRetry } from "./client/log.js";
 import { QueryServiceClient } from "./client/query-service-client.js";
@@ -80,6 +80,11 @@ export interface ImplementationOptions {
 
 /** The dynamic provider's methods, with the state they own. */
 export interface Implementation extends Required<Omit<dynamic.ResourceProvider, "delete">> {
+  /**
+   * Import: the outputs of the cancellation of one execution, read from the service with no
+   * cancel sent (cancel.ts, adoptExecution). The provider plugin's Read calls it for an import id.
+   */
+  adopt(projectId: string, queryExecutionId: string): Promise<CancellationOutputs>;
   /** Closes the kept-alive connections of every client this implementation made. */
   close(): void;
 }
@@ -197,6 +202,11 @@ export function createImplementation(options: ImplementationOptions = {}): Imple
       const record = recordFrom(props); // a damaged state is said before any request
       const seen = await observe(depsFor(inputs), inputs);
       return { id, props: { ...toOutputs(inputs, record), ...seen } };
+    },
+
+    async adopt(projectId: string, queryExecutionId: string): Promise<CancellationOutputs> {
+      const inputs = validInputs({ projectId, queryExecutionId }, "import");
+      return toOutputs(inputs, await adoptExecution(depsFor(inputs), inputs));
     },
 
     async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {

@@ -32,9 +32,10 @@ function stackConfig(): StackConfig {
 
 /**
  * Lists the query executions of a project that match every given filter, across all pages.
- * Validates the filters before any request.
+ * Validates the filters before any request. `stack` is the stack config in a program; the provider
+ * plugin passes its own configuration instead.
  */
-export async function listQueryExecutions(args: ListQueryExecutionsArgs): Promise<QueryExecutionSummary[]> {
+export async function listQueryExecutions(args: ListQueryExecutionsArgs, stack: StackConfig = stackConfig()): Promise<QueryExecutionSummary[]> {
   if (args.maxResults !== undefined && (!Number.isInteger(args.maxResults) || args.maxResults < 1)) {
     throw new InvalidArgumentError("maxResults", `a whole number of at least 1 expected; got ${args.maxResults}`);
   }
@@ -42,7 +43,7 @@ export async function listQueryExecutions(args: ListQueryExecutionsArgs): Promis
     throw new InvalidArgumentError("olderThanMinutes", `a number of minutes of at least 0 expected; got ${args.olderThanMinutes}`);
   }
   const client = new QueryServiceClient({
-    ...resolveConnection(args, stackConfig(), process.env),
+    ...resolveConnection(args, stack, process.env),
     logger: (line) => {
       if (line.event === "retry") void pulumi.log.info(describeRetry(line));
     },

@@ -25,6 +25,8 @@ export interface StartPluginOptions {
   config?: Record<string, string>;
   /** Extra environment; `undefined` removes a variable. The harness's own environment is inherited. */
   env?: Record<string, string | undefined>;
+  /** The plugin's script, run with node. @default the SDK's dynamic-provider plugin, resolved from `cwd` */
+  script?: string;
 }
 
 /** A line the plugin printed after its port line, as the engine would show it. */
@@ -189,7 +191,7 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
     PULUMI_CONFIG: JSON.stringify(options.config ?? {}),
     ...options.env,
   });
-  const proc: GroupProcess = spawnGroup(process.execPath, [resolveDynamicProviderScript(cwd), NO_ENGINE], { cwd, env });
+  const proc: GroupProcess = spawnGroup(process.execPath, [options.script ?? resolveDynamicProviderScript(cwd), NO_ENGINE], { cwd, env });
   let stdout = "";
   let stderr = "";
   let port: ((p: string) => void) | undefined;
