@@ -48,6 +48,8 @@ test("a YAML program: preview sends nothing, up cancels once, re-runs and destro
       succeeded(up);
       expect(changeSummary(up.output)).toEqual(["+ 2 created"]);
       expect(emu.effectiveCancels(id)).toBe(1);
+      // The plugin's log line is attached to the resource, not to the stack.
+      expect(up.output).toMatch(/QueryExecutionCancellation \(cancel\):\n\s+Cancel of query execution \S+ \(project \S+\) accepted/);
       const [created] = await stack.resources();
       expect(created!.type).toBe(TOKEN);
       expect(created!.outputs).toMatchObject({ outcome: "CANCEL_REQUESTED", projectId, queryExecutionId: id });
