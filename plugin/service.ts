@@ -7,7 +7,7 @@ import * as plugproto from "@pulumi/pulumi/proto/plugin_pb.js";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb.js";
 import type { IResourceProviderServer } from "@pulumi/pulumi/proto/provider_grpc_pb.js";
 import { createImplementation } from "../provider/implementation.js";
-import { listQueryExecutions } from "../provider/list.js";
+import type { ListQueryExecutionsArgs } from "../provider/list.js";
 import { PACKAGE_VERSION } from "../provider/package-info.js";
 import type { StackConfig } from "../provider/connection.js";
 import { changedConfig, checkConfig, stackConfigFrom } from "./config.js";
@@ -108,7 +108,10 @@ export function providerService(): IResourceProviderServer & { close(): void } {
     delete: unary(async () => new emptyproto.Empty()),
     invoke: unary(async (req: provproto.InvokeRequest) => {
       if (req.getTok() !== LIST_TOKEN) throw new Error(`The ociqueryservice plugin has no function ${req.getTok()}; it has ${LIST_TOKEN}.`);
-      const args = fromStruct(req.getArgs()) as unknown as Parameters<typeof listQueryExecutions>[0];
+      const args = fromStruct(req.getArgs()) as unknown as ListQueryExecutionsArgs;
+      // Loaded on first use: list.ts needs the whole Pulumi SDK (and TypeScript with it), which
+      // would double the plugin's start time and memory for every run that lists nothing.
+      const { listQueryExecutions } = await import("../provider/list.js");
       const items = await listQueryExecutions(args, stack);
       return new provproto.InvokeResponse().setReturn(toStruct({ items }));
     }),

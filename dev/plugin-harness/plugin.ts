@@ -116,6 +116,8 @@ export interface Plugin {
   read(id: string, urn: string, props: Record<string, unknown>): Promise<ReadResult>;
   update(id: string, urn: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<UpdateResult>;
   delete(id: string, urn: string, props: Record<string, unknown>): Promise<void>;
+  /** A provider function (Invoke): what it returned. */
+  invoke(token: string, args: Record<string, unknown>): Promise<JsonObject>;
   /** Kills the plugin's whole process group and closes the clients and servers. Idempotent. */
   stop(): Promise<void>;
 }
@@ -360,6 +362,11 @@ export async function startPlugin(options: StartPluginOptions): Promise<Plugin> 
       req.setId(id);
       req.setProperties(toStruct(props, "properties"));
       await unary<provproto.DeleteRequest, Empty>("delete", urn, req);
+    },
+
+    async invoke(token, args) {
+      const req = new provproto.InvokeRequest().setTok(token).setArgs(toStruct(args, "args"));
+      return fromStruct((await unary<provproto.InvokeRequest, provproto.InvokeResponse>("invoke", "", req)).getReturn());
     },
 
     stop,

@@ -103,3 +103,16 @@ test("a privateKey given as provider configuration signs the requests and is in 
     });
   });
 });
+
+test("invoke listQueryExecutions lists the matches with the provider's configuration", async () => {
+  await withEmulator(async (emu, creds) => {
+    const wanted = emu.store.addExecution({ lifecycleState: "IN_PROGRESS", name: "adhoc-1" });
+    emu.store.addExecution({ lifecycleState: "IN_PROGRESS", name: "nightly" });
+    await withResourcePlugin({ "ociqueryservice:endpoint": emu.url, "ociqueryservice:configFile": creds.configFile }, async (plugin) => {
+      const listed = await plugin.invoke("ociqueryservice:index:listQueryExecutions", { projectId: wanted.projectId, name: "adhoc-1" });
+      expect((listed.items as Array<{ id: string }>).map((item) => item.id)).toEqual([wanted.id]);
+      const unknown = await rejection(plugin.invoke("ociqueryservice:index:nope", {}), PluginError);
+      expect(unknown.message).toContain("has no function ociqueryservice:index:nope");
+    });
+  });
+});
