@@ -3,22 +3,13 @@
 // driven by a YAML program against the emulator with a file backend. The API key is given as
 // `ociqueryservice:privateKey` with `config set --secret`.
 
-import { execFileSync } from "node:child_process";
-import * as path from "node:path";
-import { PACKAGE_VERSION } from "../../provider/package-info";
 import { withEmulator } from "../helpers/with-emulator";
 import { changeSummary, CliStack, succeeded } from "./helpers/cli-stack";
+import { installPlugin } from "./helpers/plugin-tarball";
 
 jest.setTimeout(600_000);
 
-const ROOT = path.resolve(__dirname, "../..");
 const TOKEN = "ociqueryservice:index:QueryExecutionCancellation";
-let tarball: string;
-
-beforeAll(() => {
-  const printed = execFileSync(process.execPath, [path.join(ROOT, "dist/dev/plugin/package-plugin.js")], { cwd: ROOT, encoding: "utf8" });
-  tarball = printed.trim().split("\n").pop()!;
-});
 
 test("a YAML program: preview sends nothing, up cancels once, re-runs and destroy send no cancel, import adopts, the key stays secret", async () => {
   await withEmulator(async (emu, creds) => {
@@ -38,7 +29,7 @@ test("a YAML program: preview sends nothing, up cancels once, re-runs and destro
     );
     const cancelsSince = (before: number) => emu.requests("CancelQueryExecution").length - before;
     try {
-      await stack.ok(["plugin", "install", "resource", "ociqueryservice", PACKAGE_VERSION, "--file", tarball]);
+      await installPlugin(stack);
 
       const preview = await stack.preview();
       succeeded(preview);
